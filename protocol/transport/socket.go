@@ -1,0 +1,221 @@
+// Package transport carries protocol messages over ZeroMQ sockets (go-zeromq/zmq4).
+//
+// A [Socket] wraps one zmq4 socket with the [protocol.Codec] that signs what it sends
+// and verifies what it receives. Receiving drops, logs and counts every message that
+// is malformed, unsigned, badly signed or replayed, so a bad peer can never stop a
+// kernel or a controller: Recv only ever returns a verified message or the error that
+// closed the socket.
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+	"github.com/goparallel/goparallel/protocol"
+)
+
+// Kind is the ZeroMQ socket type.
+type Kind int
+
+// The socket types goparallel uses.
+const (
+	Router Kind = iota
+	Dealer
+	Pub
+	Sub
+	Push
+	Pull
+	Req
+	Rep
+)
+
+func (k Kind) String() string {
+	return [...]string{"ROUTER", "DEALER", "PUB", "SUB", "PUSH", "PULL", "REQ", "REP"}[k]
+}
+
+// Options tune a socket. The zero value is ready to use.
+type Options struct {
+	// Identity is the routing identity a DEALER presents to a ROUTER.
+	Identity string
+	// Logger receives one line per dropped message; nil means slog.Default().
+	Logger *slog.Logger
+	// SendTimeout bounds how long Send may block on a full queue; zero means 10 s.
+	SendTimeout time.Duration
+}
+
+// Stats counts the messages a socket dropped, by reason.
+type Stats struct {
+	Malformed, BadSignature, Replayed uint64
+}
+
+// Socket is a zmq4 socket that speaks signed protocol messages. Send may be called
+// from several goroutines; Recv from one goroutine at a time.
+type Socket struct {
+	kind  Kind
+	z     zmq4.Socket
+	codec *protocol.Codec
+	log   *slog.Logger
+	ep    string
+
+	sendMu sync.Mutex
+
+	malformed, badSig, replayed atomic.Uint64
+}
+
+func newZMQ(ctx context.Context, kind Kind, opts Options) zmq4.Socket {
+	timeout := opts.SendTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	zo := []zmq4.Option{zmq4.WithTimeout(timeout), zmq4.WithLogger(discardLogger)}
+	if opts.Identity != "" {
+		zo = append(zo, zmq4.WithID(zmq4.SocketIdentity(opts.Identity)))
+	}
+	switch kind {
+	case Router:
+		return zmq4.NewRouter(ctx, zo...)
+	case Dealer:
+		return zmq4.NewDealer(ctx, zo...)
+	case Pub:
+		return zmq4.NewPub(ctx, zo...)
+	case Sub:
+		return zmq4.NewSub(ctx, zo...)
+	case Push:
+		return zmq4.NewPush(ctx, zo...)
+	case Pull:
+		return zmq4.NewPull(ctx, zo...)
+	case Req:
+		return zmq4.NewReq(ctx, zo...)
+	default:
+		return zmq4.NewRep(ctx, zo...)
+	}
+}
+
+func wrap(kind Kind, z zmq4.Socket, codec *protocol.Codec, opts Options, ep string) *Socket {
+	l := opts.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	return &Socket{kind: kind, z: z, codec: codec, log: l, ep: ep}
+}
+
+// Listen binds a new socket of the given kind to endpoint ("tcp://127.0.0.1:0" picks a
+// free port; see [Socket.Port]). The socket lives until Close or until ctx is done.
+func Listen(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options) (*Socket, error) {
+	z := newZMQ(ctx, kind, opts)
+	if err := z.Listen(endpoint); err != nil {
+		z.Close()
+		return nil, fmt.Errorf("transport: %s listen on %s: %w", kind, endpoint, err)
+	}
+	if kind == Sub {
+		if err := z.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+			z.Close()
+			return nil, fmt.Errorf("transport: subscribe: %w", err)
+		}
+	}
+	return wrap(kind, z, codec, opts, endpoint), nil
+}
+
+// Dial connects a new socket of the given kind to endpoint. A SUB socket subscribes
+// to every topic.
+func Dial(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options) (*Socket, error) {
+	z := newZMQ(ctx, kind, opts)
+	if err := z.Dial(endpoint); err != nil {
+		z.Close()
+		return nil, fmt.Errorf("transport: %s dial %s: %w", kind, endpoint, err)
+	}
+	if kind == Sub {
+		if err := z.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+			z.Close()
+			return nil, fmt.Errorf("transport: subscribe: %w", err)
+		}
+	}
+	return wrap(kind, z, codec, opts, endpoint), nil
+}
+
+// Port returns the TCP port a listening socket is bound to, or 0.
+func (s *Socket) Port() int {
+	if a, ok := s.z.Addr().(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
+
+// Endpoint returns the endpoint the socket was listened or dialled on.
+func (s *Socket) Endpoint() string { return s.ep }
+
+// Send signs m and sends it.
+func (s *Socket) Send(m *protocol.Message) error {
+	frames, err := s.codec.Encode(m)
+	if err != nil {
+		return err
+	}
+	return s.SendFrames(frames)
+}
+
+// SendFrames sends frames as one multipart message, as they are. Schedulers use it to
+// forward a message without decoding or re-signing its payload.
+func (s *Socket) SendFrames(frames [][]byte) error {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if err := s.z.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
+		return fmt.Errorf("transport: %s send: %w", s.kind, err)
+	}
+	return nil
+}
+
+// RecvFrames returns the next multipart message as raw frames, unverified.
+func (s *Socket) RecvFrames() ([][]byte, error) {
+	msg, err := s.z.Recv()
+	if err != nil {
+		return nil, fmt.Errorf("transport: %s recv: %w", s.kind, err)
+	}
+	return msg.Frames, nil
+}
+
+// Recv returns the next message that decodes and verifies. Bad messages are logged,
+// counted and skipped; the returned error is only ever the socket's own failure.
+func (s *Socket) Recv() (*protocol.Message, error) {
+	for {
+		frames, err := s.RecvFrames()
+		if err != nil {
+			return nil, err
+		}
+		m, err := s.codec.Decode(frames)
+		if err == nil {
+			return m, nil
+		}
+		s.Reject(err)
+	}
+}
+
+// Reject counts and logs a message that failed to decode, for callers that decode
+// frames themselves.
+func (s *Socket) Reject(err error) {
+	switch {
+	case errors.Is(err, protocol.ErrBadSignature):
+		s.badSig.Add(1)
+	case errors.Is(err, protocol.ErrReplayed):
+		s.replayed.Add(1)
+	default:
+		s.malformed.Add(1)
+	}
+	s.log.Warn("dropped message", "socket", s.kind.String(), "endpoint", s.ep, "err", err)
+}
+
+// Stats returns how many messages this socket dropped, by reason.
+func (s *Socket) Stats() Stats {
+	return Stats{Malformed: s.malformed.Load(), BadSignature: s.badSig.Load(), Replayed: s.replayed.Load()}
+}
+
+// Close closes the socket. Pending Recv calls return an error.
+func (s *Socket) Close() error {
+	return s.z.Close()
+}
