@@ -148,6 +148,16 @@ func (s *Socket) Port() int {
 	return 0
 }
 
+// Topics returns the topics the peers of a PUB socket subscribed to (nil for other
+// kinds). A kernel uses it to see whether a frontend listens on iopub yet, since a
+// PUB socket drops what it sends before the first subscription arrives.
+func (s *Socket) Topics() []string {
+	if t, ok := s.z.(zmq4.Topics); ok {
+		return t.Topics()
+	}
+	return nil
+}
+
 // Endpoint returns the endpoint the socket was listened or dialled on.
 func (s *Socket) Endpoint() string { return s.ep }
 
