@@ -13,8 +13,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     ?= goparallel
 LDFLAGS := -X main.version=$(VERSION)
 
-# Generated files, checked by generate-check.
-GENERATED_DIRS := kernel/display/displaysym
+# Generated files (yaegi symbol tables, logos), checked by generate-check.
+GENERATE_PKGS  := ./kernel/display/displaysym ./kernel/gonum ./parallel/symbols ./kernelspec
+GENERATED_DIRS := kernel/display/displaysym kernel/gonum parallel/symbols kernelspec
 
 .PHONY: all build test gofmt-check vet gotest pytest install generate generate-check bench-kernel
 
@@ -23,7 +24,7 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
-test: gofmt-check vet gotest pytest
+test: gofmt-check vet generate-check gotest pytest
 
 gofmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -43,17 +44,17 @@ install:
 	./install.sh
 
 generate:
-	$(GO) generate ./kernel/... ./kernelspec/...
+	$(GO) generate $(GENERATE_PKGS)
 
-# Regenerates into a scratch copy of the tree and compares: `git diff` cannot see
-# drift in files that are not committed yet.
+# Regenerates in a scratch copy of the tree and compares, so it also sees drift in
+# files that are not committed yet, and never touches the working tree.
 generate-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	mkdir $$tmp/src && cp -r go.mod go.sum kernel $$tmp/src/ && \
-	(cd $$tmp/src && $(GO) generate ./kernel/display/displaysym/) && \
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $$tmp && \
+	(cd $$tmp && $(GO) generate $(GENERATE_PKGS)) && \
 	for d in $(GENERATED_DIRS); do \
-		diff -r $$d $$tmp/src/$$d || { echo "generated files in $$d are stale: run make generate"; exit 1; }; \
+		diff -r $$d $$tmp/$$d || { echo "generated files in $$d are stale: run make generate"; exit 1; }; \
 	done && echo "generated files are up to date"
 
 bench-kernel:
-	$(PYTHON) /work/shared/bench/kernel_roundtrip.py goparallel 1
+	$(PYTHON) ../shared/bench/kernel_roundtrip.py goparallel 1
