@@ -8,6 +8,7 @@
 //	goparallel ipcluster start|stop|list|clean [flags]           manage local clusters
 //	goparallel controller [flags]                                run a controller alone
 //	goparallel engine [flags]                                    run an engine alone
+//	goparallel bench [flags]                                     benchmark workloads of IPython Parallel
 //	goparallel version                                           print the version
 package main
 
@@ -24,6 +25,7 @@ import (
 	"github.com/goparallel/goparallel/engines/engine"
 	"github.com/goparallel/goparallel/kernel"
 	"github.com/goparallel/goparallel/kernelspec"
+	"github.com/goparallel/goparallel/parallel/bench"
 	"github.com/goparallel/goparallel/parallel/controller"
 	"github.com/goparallel/goparallel/parallel/ipcluster"
 )
@@ -47,6 +49,7 @@ func commands() []command {
 		{"ipcluster", "start, stop, list or clean local clusters", ipcluster.Main},
 		{"controller", "run a controller (hub and schedulers) alone", controller.Main},
 		{"engine", "run one engine alone", engine.Main},
+		{"bench", "run IPython Parallel's benchmark workloads on a local cluster", bench.Main},
 		{"version", "print the version", func(context.Context, []string) error {
 			fmt.Printf("goparallel %s (%s)\n", version, runtime.Version())
 			return nil

@@ -157,11 +157,37 @@ type engineMeta struct {
 }
 
 func msgEngine(m *protocol.Message) int {
+	if id, ok := leadingEngine(m.Metadata); ok {
+		return id
+	}
 	var em engineMeta
 	if err := m.DecodeMetadata(&em); err == nil && em.Engine != nil {
 		return *em.Engine
 	}
 	return -1
+}
+
+// leadingEngine reads the engine id from metadata that starts {"engine":N, which
+// is how engines write it on every reply and output. Every message the client
+// receives pays for this, and a JSON decode of the whole metadata costs more than
+// the rest of routing the reply; other shapes fall back to the decoder.
+func leadingEngine(meta []byte) (int, bool) {
+	const prefix = `{"engine":`
+	if len(meta) <= len(prefix) || string(meta[:len(prefix)]) != prefix {
+		return 0, false
+	}
+	rest := meta[len(prefix):]
+	n, i := 0, 0
+	for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		if i == 9 {
+			return 0, false // not an engine id; let the decoder say what it is
+		}
+		n = n*10 + int(rest[i]-'0')
+	}
+	if i == 0 || i == len(rest) || (rest[i] != ',' && rest[i] != '}') {
+		return 0, false
+	}
+	return n, true
 }
 
 // handleOutput attaches an engine's output message to the task it belongs to.

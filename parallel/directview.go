@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -94,8 +95,13 @@ func (v *DirectView) send(ar *AsyncResult, ids []int, msgType string, content an
 		}
 		reqs = append(reqs, r)
 	} else {
+		// Every target gets the same content: encode it once, not once per engine.
+		raw, err := json.Marshal(content)
+		if err != nil {
+			return failed(ar.name, fmt.Errorf("parallel: encoding %s: %w", msgType, err))
+		}
 		for _, id := range ids {
-			m, err := c.newMessage(msgType, protocol.TaskMetadata{Scheduler: protocol.SchedDirect, Targets: []int{id}}, content, buffers)
+			m, err := c.newMessage(msgType, protocol.TaskMetadata{Scheduler: protocol.SchedDirect, Targets: []int{id}}, json.RawMessage(raw), buffers)
 			if err != nil {
 				return failed(ar.name, err)
 			}
