@@ -56,5 +56,8 @@ generate-check:
 		diff -r $$d $$tmp/$$d || { echo "generated files in $$d are stale: run make generate"; exit 1; }; \
 	done && echo "generated files are up to date"
 
+# Start-up to first reply, and the execute round trip, of the installed kernel next
+# to ipykernel (Debian's python3 kernel) when it is installed.
 bench-kernel:
+	$(PYTHON) kernel/jupytertest/bench_startup.py goparallel $$(jupyter kernelspec list 2>/dev/null | grep -qw python3 && echo python3)
 	$(PYTHON) ../shared/bench/kernel_roundtrip.py goparallel 1
