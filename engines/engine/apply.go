@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/goparallel/goparallel/kernel/session"
 	"github.com/goparallel/goparallel/protocol"
 	"github.com/goparallel/goparallel/protocol/value"
 )
@@ -215,40 +216,50 @@ func (e *Engine) mapCall(ctx context.Context, fn reflect.Value, seqs []any) (any
 	default:
 		out = reflect.MakeSlice(reflect.TypeFor[[]any](), 0, n)
 	}
+	// All elements are called in one Do: an interruptible call costs a
+	// goroutine handoff, which would otherwise dominate small functions.
 	args := make([]any, len(seqs))
-	for i := range n {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		for k, s := range seqv {
-			args[k] = interfaceOf(s.Index(i))
-		}
-		in, err := bindArgs(ft, args)
-		if err != nil {
-			return nil, &argumentError{fmt.Sprintf("engine %d: element %d: %v", e.ident.ID(), i, err)}
-		}
-		outs, err := e.interp.Call(ctx, fn, in)
-		if err == nil {
-			outs, err = splitError(ft, outs)
-		}
-		if err != nil {
-			var ae *argumentError
-			if errors.As(err, &ae) {
-				return nil, err
+	var loopErr error
+	i := 0 // the element being called, for a panic's message
+	err := e.interp.Do(ctx, func() {
+		for ; i < n; i++ {
+			if err := ctx.Err(); err != nil {
+				loopErr = err
+				return
 			}
-			return nil, fmt.Errorf("element %d: %w", i, err)
-		}
-		switch results {
-		case 0:
-		case 1:
-			out = reflect.Append(out, outs[0])
-		default:
-			row := make([]any, len(outs))
-			for j, o := range outs {
-				row[j] = interfaceOf(o)
+			for k, s := range seqv {
+				args[k] = interfaceOf(s.Index(i))
 			}
-			out = reflect.Append(out, reflect.ValueOf(row))
+			in, err := bindArgs(ft, args)
+			if err != nil {
+				loopErr = &argumentError{fmt.Sprintf("engine %d: element %d: %v", e.ident.ID(), i, err)}
+				return
+			}
+			outs, err := splitError(ft, fn.Call(in))
+			if err != nil {
+				loopErr = fmt.Errorf("element %d: %w", i, err)
+				return
+			}
+			switch results {
+			case 0:
+			case 1:
+				out = reflect.Append(out, outs[0])
+			default:
+				row := make([]any, len(outs))
+				for j, o := range outs {
+					row[j] = interfaceOf(o)
+				}
+				out = reflect.Append(out, reflect.ValueOf(row))
+			}
 		}
+	})
+	switch {
+	case errors.Is(err, session.ErrInterrupted):
+		return nil, err // the loop may still run: leave i alone
+	case err != nil:
+		return nil, fmt.Errorf("element %d: %w", i, err)
+	case loopErr != nil:
+		return nil, loopErr
 	}
 	if results == 0 {
 		return nil, nil

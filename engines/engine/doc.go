@@ -10,13 +10,16 @@
 // Two goroutines share the work: the receiver reads every message and answers
 // interrupt_request, abort_request and shutdown_request at once, even while a
 // task runs; the executor runs execute, apply, push, pull and clear requests
-// one at a time, in arrival order. Output (stream, execute_result, error) goes
-// out as it is produced, coalesced every few milliseconds, tagged
-// {"engine": id} in its metadata, and always before the task's reply, which
-// carries a protocol.EngineStamp.
+// one at a time, in arrival order. Output (stream, display_data,
+// execute_result, error) goes out as it is produced, streams coalesced every
+// few milliseconds, tagged {"engine": id} in its metadata, and always before
+// the task's reply, which carries a protocol.EngineStamp.
 //
 // Engine code reads its identity from the package "goparallel/engine" (see
 // IdentityPackage): engine.ID(), engine.Rank(), engine.Size(), engine.Hostname().
+// It shows rich output with kernel/display, as notebook cells do
+// (display.Display(img) sends display_data with image/png; see publisher), and
+// execute_request code may use the magics %env, %time and %%time (magics.go).
 //
 // Shipped functions (apply_request) are compiled once per engine per source and
 // helpers, then called through reflect; errors name the engine and, for an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -68,6 +69,7 @@ type Engine struct {
 	interp Interpreter
 	queue  *taskQueue
 	out    *streamer
+	stdout io.Writer // the engine's stdout stream, for magics' own output
 	apply  *applyCache
 
 	// sock is the current connection to the controller, nil while disconnected.
@@ -84,6 +86,11 @@ type Engine struct {
 
 	stop     context.CancelFunc // ends Run; set by Run
 	shutdown atomic.Bool        // a shutdown_request was received
+
+	// registered is closed once the receiver has applied the first successful
+	// registration reply: from then on ID and Size are the controller's.
+	registered     chan struct{}
+	registeredOnce sync.Once
 }
 
 // New returns an engine; nothing is connected until Run.
@@ -116,13 +123,17 @@ func New(opts Options) (*Engine, error) {
 		ident: newIdentity(host),
 		queue: newTaskQueue(),
 		apply: newApplyCache(),
+
+		registered: make(chan struct{}),
 	}
 	e.out = newStreamer(e.sess, e.send, e.outputMeta)
+	e.stdout = e.out.writer("stdout")
 	in, err := opts.NewInterpreter(InterpreterConfig{
-		Stdout:         e.out.writer("stdout"),
+		Stdout:         e.stdout,
 		Stderr:         e.out.writer("stderr"),
 		Identity:       e.ident,
 		GoroutinePanic: e.goroutinePanic,
+		Display:        publisher{e},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: starting interpreter: %w", err)
@@ -136,6 +147,16 @@ func (e *Engine) UUID() string { return e.uuid }
 
 // Identity returns the engine's id and cluster size.
 func (e *Engine) Identity() *Identity { return e.ident }
+
+// Registered returns a channel that is closed once the engine has registered
+// with a controller for the first time and taken the id and cluster size it
+// was given. It stays closed across reconnections.
+func (e *Engine) Registered() <-chan struct{} { return e.registered }
+
+// markRegistered closes Registered's channel, once.
+func (e *Engine) markRegistered() {
+	e.registeredOnce.Do(func() { close(e.registered) })
+}
 
 // Run connects to the controller, registers, and serves tasks until ctx is done
 // (nil), a shutdown_request arrives (nil), the controller stays unreachable for

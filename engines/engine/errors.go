@@ -23,6 +23,7 @@ const (
 	ENameArgument       = "ArgumentError"    // arguments that do not fit the function
 	ENameRuntime        = "RuntimeError"     // a non-nil error returned by user code
 	ENameUnknownRequest = "UnknownRequest"   // a request type the engine does not handle
+	ENameUsage          = "UsageError"       // a magic used wrongly, or one engines do not run
 )
 
 // statusError is the content of an error reply that has no richer shape.
@@ -73,15 +74,16 @@ func errorContent(err error, engineID int) protocol.ErrorContent {
 	head := fmt.Sprintf("[engine %d]", engineID)
 	ec := protocol.ErrorContent{EName: ENameRuntime, EValue: err.Error()}
 	var (
-		pe   *session.PanicError
-		ce   *session.CompileError
-		cl   session.ErrorList
-		ue   *session.UnsupportedError
-		ne   *nameError
-		ae   *argumentError
-		vue  *value.UnsupportedError
-		re   *session.RuntimeError
-		tail []string
+		pe    *session.PanicError
+		ce    *session.CompileError
+		cl    session.ErrorList
+		ue    *session.UnsupportedError
+		ne    *nameError
+		ae    *argumentError
+		vue   *value.UnsupportedError
+		re    *session.RuntimeError
+		usage *usageError
+		tail  []string
 	)
 	switch {
 	case errors.As(err, &ne):
@@ -101,6 +103,8 @@ func errorContent(err error, engineID int) protocol.ErrorContent {
 		ec.EName = ENameValue
 	case errors.As(err, &re):
 		ec.EName = ENameRuntime
+	case errors.As(err, &usage):
+		ec.EName = ENameUsage
 	}
 	tb := []string{head + " " + ec.EName + ": " + ec.EValue}
 	for _, l := range tail {

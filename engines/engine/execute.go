@@ -22,7 +22,7 @@ func (e *Engine) handleExecute(ctx context.Context, m *protocol.Message, stamp *
 	if !req.Silent {
 		e.execCount++
 	}
-	v, ok, err := e.interp.Execute(ctx, req.Code)
+	v, ok, err := e.runCode(ctx, req.Code)
 	if err != nil {
 		ec := errorContent(err, e.ident.ID())
 		e.out.flush()
@@ -34,10 +34,11 @@ func (e *Engine) handleExecute(ctx context.Context, m *protocol.Message, stamp *
 	}
 	if ok && !req.Silent {
 		e.out.flush()
+		data, md := bundleOf(interfaceOf(v), e.interp.Format(v))
 		res, err := protocol.NewMessage("execute_result", e.sess, &m.Header, protocol.ExecuteResult{
 			ExecutionCount: e.execCount,
-			Data:           protocol.MIMEBundle{"text/plain": e.interp.Format(v)},
-			Metadata:       map[string]any{},
+			Data:           data,
+			Metadata:       md,
 		})
 		if err == nil {
 			res.Identities = m.Identities

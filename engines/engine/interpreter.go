@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"reflect"
+
+	"github.com/goparallel/goparallel/kernel/display"
 )
 
 // Interpreter is what the engine needs of a Go interpreter session. The default,
@@ -17,6 +19,10 @@ type Interpreter interface {
 	// Call calls fn, stopping it when ctx is cancelled (interpreted loops at
 	// least), and turns a panic into an error.
 	Call(ctx context.Context, fn reflect.Value, args []reflect.Value) ([]reflect.Value, error)
+	// Do runs f, which calls compiled functions directly (fn.Call), with
+	// Call's guarantees paid once for all of its calls; f must check ctx
+	// between calls, since after an interrupt it may go on in the background.
+	Do(ctx context.Context, f func()) error
 	// Get returns a global's value; ok is false when it is not defined.
 	Get(name string) (v reflect.Value, ok bool)
 	// Set defines or replaces a global.
@@ -38,4 +44,7 @@ type InterpreterConfig struct {
 	// GoroutinePanic is called when a goroutine started by user code panics; the
 	// engine reports it as an error output and lives on.
 	GoroutinePanic func(error)
+	// Display, when set, is what package display (kernel/display) publishes
+	// through when engine code imports it.
+	Display display.Publisher
 }

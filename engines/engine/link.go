@@ -107,19 +107,29 @@ func (e *Engine) link(ctx context.Context, conn *protocol.EngineConnection, requ
 	if err := sock.Send(req); err != nil {
 		return false, err
 	}
-	var reply protocol.RegistrationReply
+	var m *protocol.Message
+	timeout := time.NewTimer(e.opts.RegistrationTimeout)
+	defer timeout.Stop()
 	select {
 	case <-ctx.Done():
 		return false, nil
 	case err := <-recvErr:
 		recvErr <- err // for the deferred wait
-		return false, err
-	case <-time.After(e.opts.RegistrationTimeout):
-		return false, fmt.Errorf("engine: no registration reply within %s", e.opts.RegistrationTimeout)
-	case m := <-regc:
-		if err := m.DecodeContent(&reply); err != nil {
+		select {
+		case m = <-regc:
+			// The reply came before the connection broke, and the receiver
+			// has taken the id it gives: this engine registered, and must ask
+			// for that id again when it reconnects.
+		default:
 			return false, err
 		}
+	case <-timeout.C:
+		return false, fmt.Errorf("engine: no registration reply within %s", e.opts.RegistrationTimeout)
+	case m = <-regc:
+	}
+	var reply protocol.RegistrationReply
+	if err := m.DecodeContent(&reply); err != nil {
+		return false, err
 	}
 	if reply.Status != protocol.ReplyOK {
 		if requested >= 0 && requested == e.ident.ID() {
@@ -190,6 +200,7 @@ func (e *Engine) receive(sock *transport.Socket, regc chan<- *protocol.Message) 
 				}
 				e.ident.set(reply.ID, size)
 				e.setSocket(sock)
+				e.markRegistered()
 			}
 			select {
 			case regc <- m:

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -117,6 +118,33 @@ func (s *streamer) run(ctx context.Context) {
 func (s *streamer) flush() {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	s.flushLocked()
+}
+
+// publish sends an output message other than a stream (display_data,
+// clear_output) for the current request, after the stream output written
+// before it: both are sent under flushMu, so no flush can come between.
+func (s *streamer) publish(msgType string, content any) error {
+	s.mu.Lock()
+	parent := s.parent
+	s.mu.Unlock()
+	m, err := protocol.NewMessage(msgType, s.sess, parentHeader(parent), content)
+	if err != nil {
+		return fmt.Errorf("engine: %s: %w", msgType, err)
+	}
+	if parent != nil {
+		m.Identities = parent.Identities
+	}
+	m.Metadata = s.meta()
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.flushLocked()
+	s.send(m)
+	return nil
+}
+
+// flushLocked is flush with flushMu held.
+func (s *streamer) flushLocked() {
 	s.mu.Lock()
 	segs := s.pending
 	s.pending, s.size = nil, 0

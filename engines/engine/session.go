@@ -2,9 +2,10 @@ package engine
 
 import (
 	"context"
+	"os"
 	"reflect"
-	"time"
 
+	"github.com/goparallel/goparallel/kernel/display/displaysym"
 	"github.com/goparallel/goparallel/kernel/session"
 	"github.com/traefik/yaegi/interp"
 )
@@ -15,13 +16,19 @@ type sessionInterp struct {
 }
 
 // NewSessionInterpreter returns an Interpreter backed by kernel/session, with the
-// IdentityPackage importable by engine code.
+// IdentityPackage and, when cfg.Display is set, package display (kernel/display)
+// importable by engine code.
 func NewSessionInterpreter(cfg InterpreterConfig) (Interpreter, error) {
 	var syms []interp.Exports
 	if cfg.Identity != nil {
 		syms = append(syms, interp.Exports(cfg.Identity.Exports()))
 	}
-	opts := session.Options{Stdout: cfg.Stdout, Stderr: cfg.Stderr, Symbols: syms}
+	if cfg.Display != nil {
+		syms = append(syms, displaysym.Bound(cfg.Display))
+	}
+	// Engine code sees the engine's environment (MPI ranks, scheduler
+	// variables, what the launcher set), as Python engines see os.environ.
+	opts := session.Options{Stdout: cfg.Stdout, Stderr: cfg.Stderr, Symbols: syms, Env: os.Environ()}
 	if cfg.GoroutinePanic != nil {
 		opts.GoroutinePanic = func(pe *session.PanicError) { cfg.GoroutinePanic(pe) }
 	}
@@ -42,6 +49,12 @@ func (si *sessionInterp) Execute(ctx context.Context, code string) (reflect.Valu
 
 func (si *sessionInterp) Generation() uint64 { return si.s.Generation() }
 
+func (si *sessionInterp) Setenv(key, value string) error { return si.s.Setenv(key, value) }
+
+func (si *sessionInterp) LookupEnv(key string) (string, bool) { return si.s.LookupEnv(key) }
+
+func (si *sessionInterp) Environ() []string { return si.s.Environ() }
+
 func (si *sessionInterp) Reset() error { return si.s.Reset() }
 
 func (si *sessionInterp) Compile(src string) (reflect.Value, error) { return si.s.Compile(src) }
@@ -53,40 +66,12 @@ func (si *sessionInterp) Set(name string, v reflect.Value) error { return si.s.S
 // Format renders a value as the kernel does for Out[N].
 func (si *sessionInterp) Format(v reflect.Value) string { return session.FormatValue(v) }
 
-// Call runs fn through the session's CallSafe (panics become *PanicError) on
-// its own goroutine, so that an interrupt returns at once. Interpreted code
-// checks yaegi's run id at every step; stopInterpreted bumps it, which ends a
-// runaway interpreted loop. Native code the call is blocked in cannot be
-// stopped and finishes in the background.
+// Call calls fn through session.Call: cancelling ctx stops interpreted code
+// and returns at once even when fn is blocked in native code (which finishes
+// in the background); a panic becomes *session.PanicError.
 func (si *sessionInterp) Call(ctx context.Context, fn reflect.Value, args []reflect.Value) ([]reflect.Value, error) {
-	type result struct {
-		outs []reflect.Value
-		err  error
-	}
-	done := make(chan result, 1) // buffered: an abandoned call must not block
-	go func() {
-		outs, err := si.s.CallSafe(fn, args)
-		done <- result{outs, err}
-	}()
-	select {
-	case r := <-done:
-		return r.outs, r.err
-	case <-ctx.Done():
-	}
-	si.stopInterpreted()
-	select {
-	case <-done:
-	case <-time.After(100 * time.Millisecond):
-	}
-	return nil, session.ErrInterrupted
+	return si.s.Call(ctx, fn, args)
 }
 
-// stopInterpreted stops interpreted code running outside Execute (a call of a
-// compiled function). yaegi exposes its stop only through a cancelled
-// evaluation, so it runs a loop that can only end by being stopped: the stop
-// bumps the interpreter's run id, which every interpreted frame checks.
-func (si *sessionInterp) stopInterpreted() {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, _ = si.s.Execute(ctx, "for {}")
-}
+// Do runs f through session.Do: one goroutine handoff for all of f's calls.
+func (si *sessionInterp) Do(ctx context.Context, f func()) error { return si.s.Do(ctx, f) }

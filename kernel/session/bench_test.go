@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"io"
+	"reflect"
 	"testing"
 )
 
@@ -74,5 +75,55 @@ func BenchmarkNew(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.Close()
+	}
+}
+
+// BenchmarkCallSafe measures a call of a compiled function through CallSafe,
+// which cannot be interrupted: the floor under Call.
+func BenchmarkCallSafe(b *testing.B) {
+	s := benchSession(b)
+	fn, err := s.Compile("func(x int) int { return x + 1 }")
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []reflect.Value{reflect.ValueOf(1)}
+	for b.Loop() {
+		if _, err := s.CallSafe(fn, args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallCompiled measures Call of a compiled function with a
+// cancellable context, as the engine calls shipped functions.
+func BenchmarkCallCompiled(b *testing.B) {
+	s := benchSession(b)
+	fn, err := s.Compile("func(x int) int { return x + 1 }")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	args := []reflect.Value{reflect.ValueOf(1)}
+	for b.Loop() {
+		if _, err := s.Call(ctx, fn, args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallCompiledBackground measures Call with a context that cannot be
+// cancelled: no goroutine per call.
+func BenchmarkCallCompiledBackground(b *testing.B) {
+	s := benchSession(b)
+	fn, err := s.Compile("func(x int) int { return x + 1 }")
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []reflect.Value{reflect.ValueOf(1)}
+	for b.Loop() {
+		if _, err := s.Call(context.Background(), fn, args); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -13,9 +13,14 @@ import (
 // "func(x int) int { return a + b + x }", in the session's global scope (free
 // identifiers are the session's globals) and returns the callable function.
 // Results are cached by source until the next rebuild (see Generation), since
-// every compilation grows the interpreter's memory. Calling the function is
-// not serialised with cells; a panic in it propagates to the caller as a Go
-// panic (recover it, or call it through CallSafe).
+// every compilation grows the interpreter's memory. Call the function through
+// Call, which serialises it with cells, interrupts it and turns a panic into
+// *PanicError; a plain reflect call lets a panic unwind into the caller.
+//
+// The literal is compiled as a declared function (named compiledPrefix and a
+// number) rather than as a closure value: yaegi's closures keep the run id of
+// the moment they were made, so after an interrupt they return zero values
+// without running, while a declared function takes the current one.
 func (s *Session) Compile(src string) (reflect.Value, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -43,13 +48,29 @@ func (s *Session) Compile(src string) (reflect.Value, error) {
 	if !ok {
 		return reflect.Value{}, fmt.Errorf("session: Compile: not a function literal: %.40q", src)
 	}
-	if _, ok := es.X.(*ast.FuncLit); !ok {
+	lit, ok := es.X.(*ast.FuncLit)
+	if !ok {
 		return reflect.Value{}, fmt.Errorf("session: Compile: not a function literal: %.40q", src)
 	}
-	rewriteNode(body, s.rewriteEnv(s.globals()))
-	prog, err := compileAST(s.in, body)
+	s.fnSeq++
+	name := fmt.Sprintf("%s%d", compiledPrefix, s.fnSeq)
+	decl := &ast.FuncDecl{Name: &ast.Ident{NamePos: lit.Pos(), Name: name}, Type: lit.Type, Body: lit.Body}
+	file := &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{decl}}
+	rewriteFile(file, s.rewriteEnv(s.globals()))
+	prog, err := compileAST(s.in, file)
 	if err != nil {
+		s.settle()
 		return reflect.Value{}, fmt.Errorf("session: Compile: %w", s.ls.compileErrors(sp, err))
+	}
+	if _, err := s.exec(context.Background(), prog, sp); err != nil {
+		return reflect.Value{}, fmt.Errorf("session: Compile: %w", err)
+	}
+	// The function's value: evaluating its name yields a wrapper bound to the
+	// interpreter's global frame.
+	ref := &ast.BlockStmt{Lbrace: lit.Pos(), Rbrace: lit.Pos(), List: []ast.Stmt{&ast.ExprStmt{X: &ast.Ident{NamePos: lit.Pos(), Name: name}}}}
+	prog, err = compileAST(s.in, ref)
+	if err != nil {
+		return reflect.Value{}, fmt.Errorf("session: Compile: %w", err)
 	}
 	v, err := s.exec(context.Background(), prog, sp)
 	if err != nil {
@@ -62,8 +83,12 @@ func (s *Session) Compile(src string) (reflect.Value, error) {
 	return v, nil
 }
 
+// compiledPrefix starts the names of the functions Compile declares.
+const compiledPrefix = "__gpFn"
+
 // CallSafe calls fn (from Compile) with args and returns a panic inside it as
-// a *PanicError instead of letting it unwind into the caller.
+// a *PanicError instead of letting it unwind into the caller. Unlike Call, it
+// is not serialised with cells and cannot be interrupted.
 func (s *Session) CallSafe(fn reflect.Value, args []reflect.Value) (out []reflect.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,6 +1,7 @@
 // Package session runs Go notebook cells in a yaegi interpreter. It knows
 // nothing of Jupyter: the kernel and the engines drive it through Execute,
-// Complete, Inspect, IsComplete, Names, Decl, Get, Set, Compile and Reset.
+// Complete, Inspect, IsComplete, Names, Decl, Get, Set, Compile, Call,
+// Setenv/LookupEnv/Environ and Reset.
 //
 // # Cells
 //
@@ -65,9 +66,14 @@
 //
 // # Interrupts and goroutines
 //
-// Cancelling Execute's context makes yaegi stop all interpreted code of the
-// session at its next step, including goroutines started by earlier cells.
-// Execute returns ErrInterrupted within interruptGrace even when the cell is
+// Cancelling the context of Execute or Call makes yaegi stop all interpreted
+// code of the session at its next step, including goroutines started by
+// earlier cells. After a stop the session renews yaegi's run id and
+// cancellation channel (see renew), so that functions compiled earlier and
+// channel operations keep working; closures made by cells and called from
+// native code after a stop are the exception (yaegi fixes their run id when
+// they are made) and return zero values.
+// Execute and Call return ErrInterrupted within interruptGrace even when the cell is
 // blocked in a native call; that call keeps its goroutine until it returns
 // (yaegi cannot stop it), and the session remains usable meanwhile. A
 // goroutine started by a `go` statement in a cell that panics is reported to

@@ -597,6 +597,7 @@ func (s *Session) exec(ctx context.Context, prog *interp.Program, sp span) (refl
 				}
 			case <-timeout.C:
 			}
+			s.renew()
 			s.tc.drain()
 			return reflect.Value{}, ErrInterrupted
 		}
@@ -642,6 +643,10 @@ func (s *Session) traceback(lines []string, cur span) []string {
 		fmt.Sscan(m[1], &vline)
 		fmt.Sscan(m[2], &col)
 		fn := strings.TrimPrefix(m[3], "main.")
+		if rest, ok := strings.CutPrefix(fn, compiledPrefix); ok {
+			// A function given to Compile, shown as the literal it was.
+			fn = "func" + strings.TrimLeft(rest, "0123456789")
+		}
 		if strings.Contains(fn, "__gp") {
 			continue
 		}

@@ -153,13 +153,13 @@ const maxReplayDrops = 32
 func (s *Session) rebuild(log *declLog, cur span) error {
 	old := s.globals()
 	for attempt := 0; ; attempt++ {
-		in, hidden, err := s.newInterp()
+		in, hidden, ps, err := s.newInterp()
 		if err != nil {
 			return err
 		}
 		bad, err := s.replay(in, hidden, log, old, cur)
 		if err == nil {
-			s.swap(in, hidden)
+			s.swap(in, hidden, ps)
 			s.gen++
 			s.compiled = map[string]reflect.Value{}
 			return nil

@@ -25,6 +25,13 @@ import (
 //     __gpGoGuard, so that a panic reaches Options.GoroutinePanic instead of
 //     killing the process. Arguments are evaluated before the goroutine starts,
 //     as in Go.
+//   - tuple assignments (see parenTuple and splitNilAssign): yaegi drops
+//     values of `a, b = y, f(y)`, `a, b := 1, []int{2}` and
+//     `var a, b = 1, []int{2}`, and panics on `v, err = x, nil` and on
+//     `return <-ch`.
+//   - unnamed parameters of functions with a body are named _: yaegi
+//     allocates no frame slot for them and, called through reflect (Compile,
+//     Call), stores the arguments in the wrong slots.
 
 // rewriteEnv is what rewrites need to know about the session.
 type rewriteEnv struct {
@@ -66,6 +73,32 @@ func rewriteNode(n ast.Node, env *rewriteEnv) {
 			list[i] = rewriteStmt(st, env)
 		}
 	})
+	// After the statement rewrites, which generate tuple definitions too.
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if len(n.Lhs) > 1 && len(n.Lhs) == len(n.Rhs) {
+				parenTuple(n.Rhs)
+			}
+		case *ast.ValueSpec:
+			if len(n.Names) > 1 && len(n.Names) == len(n.Values) {
+				parenTuple(n.Values)
+			}
+		case *ast.FuncLit:
+			nameParams(n.Type)
+		case *ast.FuncDecl:
+			nameParams(n.Type)
+		case *ast.ReturnStmt:
+			// yaegi panics on `return <-ch` ("Set using unaddressable
+			// value"): its receive writes straight into the result slot.
+			for i, r := range n.Results {
+				if u, ok := r.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+					n.Results[i] = &ast.ParenExpr{Lparen: r.Pos(), X: r, Rparen: r.End() - 1}
+				}
+			}
+		}
+		return true
+	})
 }
 
 func rewriteStmt(st ast.Stmt, env *rewriteEnv) ast.Stmt {
@@ -78,8 +111,99 @@ func rewriteStmt(st ast.Stmt, env *rewriteEnv) ast.Stmt {
 		}
 	case *ast.GoStmt:
 		return guardGo(s)
+	case *ast.AssignStmt:
+		return splitNilAssign(s)
 	}
 	return st
+}
+
+// parenTuple wraps the values of a tuple assignment or definition that yaegi
+// would mishandle in parentheses.
+//
+// For each pair of `x1, ..., xn = e1, ..., en` yaegi 0.16.1 tries to let a
+// call, a channel receive or a composite literal store its value straight
+// into its destination, and does so by turning the generator of the whole
+// statement into a no-op, so the other pairs are never assigned (cfg.go,
+// "Call action may perform the assignment directly"). A parenthesised
+// expression is not a call, receive or literal node to it, so the statement
+// keeps its generic multi-assignment, which evaluates every value (and the
+// operands of index expressions on the left) before assigning any, as Go
+// specifies. Rewriting into temporaries would do the same but lose the
+// destination's type for untyped constants (`f, n = 1<<k, g()` with f
+// float64); parentheses change nothing else.
+//
+// Identifiers and basic literals are left alone: they are never optimised
+// that way, and a parenthesised function name trips another yaegi bug.
+func parenTuple(values []ast.Expr) {
+	for i, v := range values {
+		switch v.(type) {
+		case *ast.CallExpr, *ast.CompositeLit, *ast.UnaryExpr, *ast.FuncLit:
+			values[i] = &ast.ParenExpr{Lparen: v.Pos(), X: v, Rparen: v.End() - 1}
+		}
+	}
+}
+
+// nameParams names the parameters of a function with a body `_` when they
+// are unnamed (func(int, string) → func(_ int, _ string)).
+func nameParams(ft *ast.FuncType) {
+	if ft.Params == nil {
+		return
+	}
+	for _, f := range ft.Params.List {
+		if len(f.Names) == 0 {
+			f.Names = []*ast.Ident{{NamePos: f.Type.Pos(), Name: "_"}}
+		}
+	}
+}
+
+// splitNilAssign moves untyped nil values out of a tuple assignment, which
+// yaegi 0.16.1 panics on ("reflect: New(nil)"):
+//
+//	v, err = f(), nil   →   { v = f(); err = nil }
+//
+// Every value is still evaluated before any assignment, since nil depends on
+// nothing. Only statements whose left side is all distinct identifiers are
+// split: with index, selector or pointer destinations the later assignment
+// could alias an earlier one and change which write lands last.
+func splitNilAssign(as *ast.AssignStmt) ast.Stmt {
+	if as.Tok != token.ASSIGN || len(as.Lhs) < 2 || len(as.Lhs) != len(as.Rhs) {
+		return as
+	}
+	seen := map[string]bool{}
+	hasNil := false
+	for i, l := range as.Lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok {
+			return as
+		}
+		if id.Name != "_" {
+			if seen[id.Name] {
+				return as
+			}
+			seen[id.Name] = true
+		}
+		if isIdent(as.Rhs[i], "nil") && id.Name != "_" {
+			hasNil = true
+		}
+	}
+	if !hasNil {
+		return as
+	}
+	rest := &ast.AssignStmt{TokPos: as.TokPos, Tok: token.ASSIGN}
+	var nils []ast.Stmt
+	for i, l := range as.Lhs {
+		if isIdent(as.Rhs[i], "nil") && !isIdent(l, "_") {
+			nils = append(nils, &ast.AssignStmt{Lhs: []ast.Expr{l}, TokPos: as.TokPos, Tok: token.ASSIGN, Rhs: []ast.Expr{as.Rhs[i]}})
+			continue
+		}
+		rest.Lhs = append(rest.Lhs, l)
+		rest.Rhs = append(rest.Rhs, as.Rhs[i])
+	}
+	list := nils
+	if len(rest.Lhs) > 0 {
+		list = append([]ast.Stmt{rest}, nils...)
+	}
+	return &ast.BlockStmt{Lbrace: as.Pos(), List: list, Rbrace: as.End() - 1}
 }
 
 // walkStmtLists calls fn on every statement list inside n, innermost first

@@ -123,6 +123,18 @@ func (s *Session) runTrailing(ctx context.Context, pc *parsedCell, es *ast.ExprS
 		if err != nil {
 			return Result{}, err
 		}
+		if info.errLast {
+			// A call whose only result is an error (os.Setenv,
+			// display.Display) is run for its effect: a nil error is no
+			// value, as the error of a (T, error) call is not one.
+			if v.IsValid() && v.Kind() == reflect.Interface {
+				v = v.Elem()
+			}
+			if e, ok := interfaceValue(v).(error); ok && e != nil {
+				return Result{}, &RuntimeError{Err: e}
+			}
+			return Result{}, nil
+		}
 		return Result{Value: v, HasValue: v.IsValid()}, nil
 	}
 	pos := call.Pos()
@@ -172,6 +184,14 @@ func (s *Session) runTrailing(ctx context.Context, pc *parsedCell, es *ast.ExprS
 		res.Values = nil
 	}
 	return res, nil
+}
+
+// interfaceValue returns v's value, or nil when it has none.
+func interfaceValue(v reflect.Value) any {
+	if !v.IsValid() || !v.CanInterface() {
+		return nil
+	}
+	return v.Interface()
 }
 
 // pkgName is the default local name of an import path.
