@@ -800,3 +800,18 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+func TestGonumOnEngines(t *testing.T) {
+	f := newFakeController(t, 0)
+	startEngine(t, f, nil)
+	execute(t, f, `import "gonum.org/v1/gonum/mat"`)
+	outs, _ := execute(t, f, "a := mat.NewDense(2, 2, []float64{2, 1, 1, 2})\nvar eig mat.Eigen\neig.Factorize(a, mat.EigenRight)\nreal(eig.Values(nil)[0]) + real(eig.Values(nil)[1])")
+	var res protocol.ExecuteResult
+	if len(outs) == 0 {
+		t.Fatal("no output")
+	}
+	outs[len(outs)-1].DecodeContent(&res)
+	if res.Data["text/plain"] != "4" {
+		t.Fatalf("sum of eigenvalues of [[2 1] [1 2]] = %v, want 4", res.Data)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/goparallel/goparallel/kernel/display/displaysym"
+	"github.com/goparallel/goparallel/kernel/gonum"
 	"github.com/goparallel/goparallel/kernel/session"
 	"github.com/traefik/yaegi/interp"
 )
@@ -16,10 +17,12 @@ type sessionInterp struct {
 }
 
 // NewSessionInterpreter returns an Interpreter backed by kernel/session, with the
-// IdentityPackage and, when cfg.Display is set, package display (kernel/display)
-// importable by engine code.
+// IdentityPackage, gonum and gonum/plot (kernel/gonum) and, when cfg.Display is
+// set, package display (kernel/display) importable by engine code.
 func NewSessionInterpreter(cfg InterpreterConfig) (Interpreter, error) {
-	var syms []interp.Exports
+	// Engines import what notebook cells import, so %px code and shipped
+	// functions may use the same numeric and plotting packages.
+	syms := []interp.Exports{gonum.Symbols}
 	if cfg.Identity != nil {
 		syms = append(syms, interp.Exports(cfg.Identity.Exports()))
 	}
