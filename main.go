@@ -28,6 +28,7 @@ import (
 	"github.com/goparallel/goparallel/parallel/bench"
 	"github.com/goparallel/goparallel/parallel/controller"
 	"github.com/goparallel/goparallel/parallel/ipcluster"
+	"github.com/goparallel/goparallel/parallel/magics"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -59,7 +60,7 @@ func commands() []command {
 
 // kernelConfig wires the packages cells can import into the kernel.
 func kernelConfig() kernel.Config {
-	return kernel.Config{Version: version}
+	return magics.Extend(kernel.Config{Version: version})
 }
 
 func usage() {
