@@ -31,6 +31,10 @@ type Config struct {
 	// session runs it, whether it comes from a cell or from Cell.Run: this is
 	// where function literals passed to views are rewritten.
 	CodeTransforms []Transform
+	// OnShutdown runs when the kernel stops, after the last cell and before its
+	// sockets close, in order: a cluster started from the notebook is stopped
+	// here. A panic in one is logged and the others still run.
+	OnShutdown []func()
 	// HistoryFile is where executed cells are kept across restarts. Empty means
 	// $GOPARALLEL_DIR/history.jsonl, or ~/.goparallel/history.jsonl; "-" keeps
 	// history in memory only.

@@ -289,7 +289,11 @@ func TestUnknownAndCommRequests(t *testing.T) {
 }
 
 func TestShutdown(t *testing.T) {
-	k, c := startKernel(t, Config{})
+	hooksRan := make(chan string, 2)
+	k, c := startKernel(t, Config{OnShutdown: []func(){
+		func() { panic("first hook fails") },
+		func() { hooksRan <- "second" },
+	}})
 	c.send(c.control, "shutdown_request", protocol.ShutdownRequest{Restart: true})
 	rep := decode(c.recv(c.controlC))
 	if rep["status"] != "ok" || rep["restart"] != true {
@@ -299,6 +303,11 @@ func TestShutdown(t *testing.T) {
 	case <-k.stopped:
 	case <-time.After(testTimeout):
 		t.Fatal("kernel did not stop")
+	}
+	select {
+	case <-hooksRan: // and the panicking hook before it did not stop it
+	case <-time.After(testTimeout):
+		t.Fatal("OnShutdown hook did not run")
 	}
 }
 

@@ -246,11 +246,27 @@ func (k *Kernel) Run(ctx context.Context) error {
 	k.interrupt()
 	k.inCancel()
 	err := g.Wait()
+	k.runShutdownHooks()
 	k.flushStreams()
 	k.closeSockets()
 	k.sess.Close()
 	k.hist.Close()
 	return err
+}
+
+// runShutdownHooks runs Config.OnShutdown; one hook's panic must not keep the
+// others (which may stop processes) from running.
+func (k *Kernel) runShutdownHooks() {
+	for _, hook := range k.cfg.OnShutdown {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					k.log.Error("kernel: shutdown hook panicked", "panic", r)
+				}
+			}()
+			hook()
+		}()
+	}
 }
 
 // Stop makes Run return, as a shutdown_request does.

@@ -41,6 +41,7 @@ func Extend(cfg kernel.Config) kernel.Config {
 	cfg.CellTransforms = append(slices.Clip(cfg.CellTransforms), s.cellTransform)
 	cfg.CodeTransforms = append(slices.Clip(cfg.CodeTransforms), s.codeTransform)
 	cfg.Magics = append(slices.Clip(cfg.Magics), s.magics()...)
+	cfg.OnShutdown = append(slices.Clip(cfg.OnShutdown), s.shutdown)
 	return cfg
 }
 
@@ -61,9 +62,12 @@ type state struct {
 	mu      sync.Mutex
 	client  *parallel.Client  // the magics' own client, connected on first use
 	cluster *parallel.Cluster // started by %ipcluster start, stopped by %ipcluster stop
-	views   map[string]*pxView
-	autopx  *string  // the suffix whose view %autopx sends cells to; nil when off
-	imports []string // paths SyncImports asked to import in the notebook too
+	// daemonized is set when %ipcluster start --daemonize started cluster: it
+	// outlives the kernel.
+	daemonized bool
+	views      map[string]*pxView
+	autopx     *string  // the suffix whose view %autopx sends cells to; nil when off
+	imports    []string // paths SyncImports asked to import in the notebook too
 }
 
 func newState() *state {

@@ -103,8 +103,26 @@ func (s *state) ipclusterStart(c *kernel.Cell, words []string) error {
 	if old := s.setClient(client, cl); old != nil {
 		old.Close()
 	}
+	s.mu.Lock()
+	s.daemonized = f.daemonize
+	s.mu.Unlock()
 	fmt.Fprintf(c.Stdout(), "%s with %d engines is ready: %%px runs on it\n", cl, client.Len())
 	return nil
+}
+
+// shutdown is the kernel's OnShutdown hook: it closes the magics' client and stops
+// the cluster %ipcluster started, unless it was daemonized, so that neither
+// processes nor state files outlive the kernel.
+func (s *state) shutdown() {
+	s.mu.Lock()
+	client, cl, daemonized := s.client, s.cluster, s.daemonized
+	s.mu.Unlock()
+	if client != nil {
+		client.Close()
+	}
+	if cl != nil && !daemonized {
+		cl.Stop()
+	}
 }
 
 // ipclusterStop stops the cluster %ipcluster started, or the one of the given

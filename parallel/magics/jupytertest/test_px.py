@@ -384,9 +384,12 @@ def test_cluster_dies_with_the_kernel(new_kernel):
     pids = cluster_pids(k.gpdir)
     k.shutdown()
     deadline = time.monotonic() + 15
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+    state = os.path.join(k.gpdir, "profile_default", "pid", "cluster.json")
+    while (any(alive(p) for p in pids) or os.path.exists(state)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(p) for p in pids)
+    # A clean kernel shutdown stops the cluster itself, so no stale state is left.
+    assert not os.path.exists(state)
 
 
 def test_ipcluster_usage(new_kernel):
