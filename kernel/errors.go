@@ -3,6 +3,7 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func FormatError(err error) ErrorContent {
 	case errors.As(err, &ke):
 		ec := head(ke.Name, ke.Error())
 		if ke.Name == "" {
-			ec = head(fmt.Sprintf("%T", ke.Err), ke.Error())
+			ec = head(errorName(ke.Err), ke.Error())
 		}
 		if ke.Traceback != nil {
 			ec.Traceback = ke.Traceback
@@ -121,13 +122,13 @@ func FormatError(err error) ErrorContent {
 		ec.Traceback = append(ec.Traceback, sourceLine(src, ue.Line, ue.Column)...)
 		return ec
 	case errors.As(err, &rte):
-		return head(fmt.Sprintf("%T", rte.Err), rte.Err.Error())
+		return head(errorName(rte.Err), rte.Err.Error())
 	}
 	inner := err
 	if se != nil {
 		inner = se.err
 	}
-	return head(fmt.Sprintf("%T", inner), inner.Error())
+	return head(errorName(inner), inner.Error())
 }
 
 func compileMsg(e *session.CompileError, offset int) string {
@@ -177,4 +178,18 @@ func shiftCellLine(l string, offset int) string {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return "cell:" + strconv.Itoa(n+offset) + ":" + l[len(m[0]):]
+}
+
+// errorName is the ename of an error the kernel has no name for: its type's own
+// name, as Python shows an exception's class ("CompositeError", not
+// "*parallel.CompositeError"); errors made by errors.New or fmt.Errorf are "Error".
+func errorName(err error) string {
+	t := reflect.TypeOf(err)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Name() == "" || t.PkgPath() == "errors" || (t.PkgPath() == "fmt" && strings.HasPrefix(t.Name(), "wrapError")) {
+		return "Error"
+	}
+	return t.Name()
 }
