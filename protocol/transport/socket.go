@@ -5,6 +5,12 @@
 // is malformed, unsigned, badly signed or replayed, so a bad peer can never stop a
 // kernel or a controller: Recv only ever returns a verified message or the error that
 // closed the socket.
+//
+// Sockets on tcp:// and ipc:// endpoints run over goparallel's own zmq4 driver
+// (see driver.go and conn.go): the same ZMTP on the wire, but each message is
+// written with one syscall instead of two per frame, reads are buffered, and a
+// peer announcing a frame over [Options.MaxFrameSize] is disconnected before zmq4
+// allocates it. [Options.StockDriver] or [DriverEnv] selects zmq4's own driver.
 package transport
 
 import (
@@ -48,6 +54,21 @@ type Options struct {
 	Logger *slog.Logger
 	// SendTimeout bounds how long Send may block on a full queue; zero means 10 s.
 	SendTimeout time.Duration
+	// MaxFrameSize is the largest frame a peer may send; a connection announcing a
+	// larger one is closed and logged. Zero means [DefaultMaxFrameSize]; negative
+	// means no limit.
+	MaxFrameSize int64
+	// StockDriver makes the socket use zmq4's own tcp and ipc drivers rather than
+	// goparallel's (see the package doc): two syscalls per frame each way and no
+	// MaxFrameSize. It is for comparisons; see also [DriverEnv].
+	StockDriver bool
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.Default()
+	}
+	return o.Logger
 }
 
 // Stats counts the messages a socket dropped, by reason.
@@ -69,7 +90,22 @@ type Socket struct {
 	malformed, badSig, replayed atomic.Uint64
 }
 
-func newZMQ(ctx context.Context, kind Kind, opts Options) zmq4.Socket {
+// newZMQ returns a zmq4 socket for endpoint and the endpoint to give it, which
+// selects our driver unless opts (or the environment) ask for zmq4's own.
+func newZMQ(ctx context.Context, kind Kind, endpoint string, opts Options) (zmq4.Socket, string) {
+	zep := endpoint
+	if !useStock(opts) {
+		zep = driverEndpoint(endpoint)
+		maxFrame := opts.MaxFrameSize
+		if maxFrame == 0 {
+			maxFrame = DefaultMaxFrameSize
+		}
+		ctx = context.WithValue(ctx, configKey{}, &connConfig{maxFrame: maxFrame, log: opts.logger(), kind: kind, endpoint: endpoint})
+	}
+	return newZMQSocket(ctx, kind, opts), zep
+}
+
+func newZMQSocket(ctx context.Context, kind Kind, opts Options) zmq4.Socket {
 	timeout := opts.SendTimeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
@@ -99,18 +135,14 @@ func newZMQ(ctx context.Context, kind Kind, opts Options) zmq4.Socket {
 }
 
 func wrap(kind Kind, z zmq4.Socket, codec *protocol.Codec, opts Options, ep string) *Socket {
-	l := opts.Logger
-	if l == nil {
-		l = slog.Default()
-	}
-	return &Socket{kind: kind, z: z, codec: codec, log: l, ep: ep}
+	return &Socket{kind: kind, z: z, codec: codec, log: opts.logger(), ep: ep}
 }
 
 // Listen binds a new socket of the given kind to endpoint ("tcp://127.0.0.1:0" picks a
 // free port; see [Socket.Port]). The socket lives until Close or until ctx is done.
 func Listen(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options) (*Socket, error) {
-	z := newZMQ(ctx, kind, opts)
-	if err := z.Listen(endpoint); err != nil {
+	z, zep := newZMQ(ctx, kind, endpoint, opts)
+	if err := z.Listen(zep); err != nil {
 		z.Close()
 		return nil, fmt.Errorf("transport: %s listen on %s: %w", kind, endpoint, err)
 	}
@@ -126,8 +158,8 @@ func Listen(ctx context.Context, kind Kind, endpoint string, codec *protocol.Cod
 // Dial connects a new socket of the given kind to endpoint. A SUB socket subscribes
 // to every topic.
 func Dial(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options) (*Socket, error) {
-	z := newZMQ(ctx, kind, opts)
-	if err := z.Dial(endpoint); err != nil {
+	z, zep := newZMQ(ctx, kind, endpoint, opts)
+	if err := z.Dial(zep); err != nil {
 		z.Close()
 		return nil, fmt.Errorf("transport: %s dial %s: %w", kind, endpoint, err)
 	}
