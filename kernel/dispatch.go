@@ -115,9 +115,10 @@ func (k *Kernel) runShell(ctx context.Context) error {
 // as ipykernel does after an error when stop_on_error is set: the cells after a
 // failed one in "Run All" must not run. Only the requests queued when the error
 // happened are affected, so a frontend that sends new cells after seeing the
-// error reply gets them run. Other requests are handled normally.
-func (k *Kernel) abortQueued() {
-	for n := len(k.queue); n > 0; n-- {
+// error reply gets them run: n is the queue length when the cell failed. Other
+// requests are handled normally.
+func (k *Kernel) abortQueued(n int) {
+	for ; n > 0; n-- {
 		m := <-k.queue
 		r := &request{msg: m, sock: k.shell}
 		if m.Header.MsgType != "execute_request" {

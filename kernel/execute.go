@@ -75,9 +75,12 @@ func (k *Kernel) handleExecute(r *request) {
 		k.logErr("history", k.hist.Add(c.count, req.Code, output))
 	}
 	if err != nil {
+		// Count what was queued before the reply goes out: a frontend may send
+		// its next cell as soon as it sees the reply, and that one must run.
+		queued := len(k.queue)
 		k.reply(r, "execute_reply", errorReply(k.count, ec))
 		if req.StopOnError == nil || *req.StopOnError {
-			k.abortQueued()
+			k.abortQueued(queued)
 		}
 		return
 	}

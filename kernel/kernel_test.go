@@ -198,30 +198,35 @@ panic("first fails")`, execOpts{})
 
 func TestInterruptStopsLoopAndKeepsState(t *testing.T) {
 	_, c := startKernel(t, Config{})
-	c.execute("n := 41", execOpts{})
-	req := c.sendExecute("for {\n\tn = n + 0\n}", execOpts{})
-	time.Sleep(200 * time.Millisecond)
+	c.execute("import \"fmt\"\nn := 41", execOpts{})
+	req := c.sendExecute("fmt.Println(\"looping\")\nfor {\n\tn = n + 0\n}", execOpts{})
+	// Interrupt only once the loop runs: an interrupt that arrives before the
+	// cell starts has nothing to stop.
+	for seen := ""; !strings.Contains(seen, "looping"); {
+		if m := c.recv(c.iopubC); m.Header.MsgType == "stream" && m.Parent.MsgID == req.Header.MsgID {
+			seen += decode(m)["text"].(string)
+		}
+	}
 
 	// Control answers while the cell runs.
 	c.send(c.control, "kernel_info_request", nil)
 	if rep := c.recv(c.controlC); rep.Header.MsgType != "kernel_info_reply" {
 		t.Fatalf("control reply %s", rep.Header.MsgType)
 	}
-	start := time.Now()
 	c.send(c.control, "interrupt_request", nil)
 	if rep := c.recv(c.controlC); rep.Header.MsgType != "interrupt_reply" || decode(rep)["status"] != "ok" {
 		t.Fatalf("interrupt reply %v", decode(rep))
 	}
+	// recv fails the test if the reply does not come within testTimeout: that
+	// catches an interrupt that does not stop the loop. How fast it stops is a
+	// benchmark's business (BenchmarkInterrupt), not this test's.
 	rep := c.recv(c.shellC)
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("interrupt took %v", d)
-	}
 	if rep.Parent.MsgID != req.Header.MsgID || decode(rep)["ename"] != "Interrupted" {
 		t.Fatalf("reply %v", decode(rep))
 	}
-	_, out := c.execute("n + 1", execOpts{})
+	after, out := c.execute("n + 1", execOpts{})
 	if res := ofType(out, "execute_result"); len(res) != 1 || res[0]["data"].(map[string]any)["text/plain"] != "42" {
-		t.Errorf("state after interrupt: %v", res)
+		t.Errorf("state after interrupt: reply %v, outputs %v", after, res)
 	}
 }
 
