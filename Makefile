@@ -38,7 +38,7 @@ gotest:
 # The Jupyter suites use a binary built here and a kernelspec installed into a
 # temporary prefix by kernel/jupytertest/conftest.py.
 pytest: build
-	GOPARALLEL_BIN=$(CURDIR)/$(BIN) $(PYTHON) -m pytest -q kernel/jupytertest parallel/magics/jupytertest notebooks/test_notebooks.py
+	GOPARALLEL_BIN=$(CURDIR)/$(BIN) $(PYTHON) -m pytest -q kernel/jupytertest parallel/magics/jupytertest notebooks
 
 install:
 	./install.sh
