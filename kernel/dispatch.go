@@ -106,6 +106,10 @@ func (k *Kernel) runShell(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case m := <-k.queue:
+			if k.sentBeforeFailure(m) {
+				k.abort(m)
+				continue
+			}
 			k.dispatch(k.shellTable, &request{msg: m, sock: k.shell})
 		}
 	}
@@ -113,28 +117,46 @@ func (k *Kernel) runShell(ctx context.Context) error {
 
 // abortQueued answers the execute requests already waiting with status aborted,
 // as ipykernel does after an error when stop_on_error is set: the cells after a
-// failed one in "Run All" must not run. Only the requests queued when the error
-// happened are affected, so a frontend that sends new cells after seeing the
-// error reply gets them run: n is the queue length when the cell failed. Other
-// requests are handled normally.
+// failed one in "Run All" must not run. n is the queue length when the cell failed;
+// requests still on their way then are caught by sentBeforeFailure. A frontend that
+// sends new cells after seeing the error reply gets them run. Other requests are
+// handled normally.
 func (k *Kernel) abortQueued(n int) {
 	for ; n > 0; n-- {
 		m := <-k.queue
-		r := &request{msg: m, sock: k.shell}
 		if m.Header.MsgType != "execute_request" {
-			k.dispatch(k.shellTable, r)
+			k.dispatch(k.shellTable, &request{msg: m, sock: k.shell})
 			continue
 		}
-		k.status(&m.Header, protocol.StatusBusy)
-		k.reply(r, "execute_reply", abortedReply{Status: protocol.ReplyAborted, ExecutionCount: k.count})
-		k.status(&m.Header, protocol.StatusIdle)
+		k.abort(m)
 	}
 }
 
-// abortedReply is the content of an aborted execute_reply.
-type abortedReply struct {
-	Status         string `json:"status"`
-	ExecutionCount int    `json:"execution_count"`
+// abortWindow is how long after a failed cell an execute request sent before the
+// failure (by its header date) is still aborted: long enough for the rest of a
+// "Run All" burst to arrive, short enough that a clock skewed between frontend and
+// kernel cannot hold up a user's next cell for long.
+const abortWindow = time.Second
+
+// sentBeforeFailure reports whether m is an execute request the frontend wrote
+// (by its header date) before the error reply of the last failed cell went out,
+// arriving just after: part of the same "Run All", to be aborted too. A request
+// written after the reply may be the user's answer to it, and runs. Only the shell
+// worker calls it.
+func (k *Kernel) sentBeforeFailure(m *protocol.Message) bool {
+	if m.Header.MsgType != "execute_request" || k.failedAt.IsZero() || time.Since(k.failedAt) > abortWindow {
+		return false
+	}
+	sent, err := time.Parse(time.RFC3339Nano, m.Header.Date)
+	return err == nil && sent.Before(k.failedAt)
+}
+
+// abort answers an execute request without running it. The reply has no
+// execution count, as ipykernel's, so the Notebook shows the cell as not run.
+func (k *Kernel) abort(m *protocol.Message) {
+	k.status(&m.Header, protocol.StatusBusy)
+	k.reply(&request{msg: m, sock: k.shell}, "execute_reply", protocol.StatusOnly{Status: protocol.ReplyAborted})
+	k.status(&m.Header, protocol.StatusIdle)
 }
 
 // serveControl handles control requests as they arrive.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/goparallel/goparallel/kernel/magic"
 	"github.com/goparallel/goparallel/kernel/session"
@@ -80,6 +81,9 @@ func (k *Kernel) handleExecute(r *request) {
 		queued := len(k.queue)
 		k.reply(r, "execute_reply", errorReply(k.count, ec))
 		if req.StopOnError == nil || *req.StopOnError {
+			// A request written after this moment may answer the error reply
+			// and must run; one written before belongs to the same "Run All".
+			k.failedAt = time.Now()
 			k.abortQueued(queued)
 		}
 		return

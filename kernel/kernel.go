@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/goparallel/goparallel/kernel/display/displaysym"
 	"github.com/goparallel/goparallel/kernel/history"
@@ -57,7 +58,10 @@ type Kernel struct {
 	shell, control, stdin, hb, iopub *transport.Socket
 	inCancel, outCancel              context.CancelFunc
 
-	queue        chan *protocol.Message // shell requests, reader -> worker
+	queue chan *protocol.Message // shell requests, reader -> worker
+	// failedAt is when the last cell with stop_on_error failed; only the shell
+	// worker uses it (see sentBeforeFailure).
+	failedAt     time.Time
 	inputReplies chan *protocol.Message // input_reply, stdin reader -> waiting cell
 
 	stdout, stderr *streamWriter

@@ -196,6 +196,47 @@ panic("first fails")`, execOpts{})
 	}
 }
 
+// A cell that fails at once may fail before the cells sent with it in the same
+// "Run All" have reached the kernel's queue; they must be aborted all the same,
+// and the cell sent after the error reply must run.
+func TestStopOnErrorAbortsCellsStillInFlight(t *testing.T) {
+	_, c := startKernel(t, Config{})
+	for round := 0; round < 20; round++ {
+		// A frontend's "Run All" writes its requests in one burst, then sends them.
+		var burst []*protocol.Message
+		for _, code := range []string{`panic("fails at once")`, "1", "2"} {
+			m, err := protocol.NewMessage("execute_request", c.session, nil, protocol.ExecuteRequest{Code: code})
+			if err != nil {
+				t.Fatal(err)
+			}
+			burst = append(burst, m)
+		}
+		for _, m := range burst {
+			if err := c.shell.Send(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r1, r2, r3 := burst[0], burst[1], burst[2]
+		for _, want := range []struct {
+			req    *protocol.Message
+			status string
+		}{{r1, "error"}, {r2, "aborted"}, {r3, "aborted"}} {
+			rep := c.recv(c.shellC)
+			content := decode(rep)
+			if rep.Parent.MsgID != want.req.Header.MsgID || content["status"] != want.status {
+				t.Fatalf("round %d: reply %v to %s, want %s", round, content, rep.Parent.MsgID, want.status)
+			}
+			if _, has := content["execution_count"]; want.status == "aborted" && has {
+				t.Fatalf("aborted reply carries an execution count: %v", content)
+			}
+		}
+		next := c.sendExecute("3", execOpts{})
+		if rep := c.recv(c.shellC); rep.Parent.MsgID != next.Header.MsgID || decode(rep)["status"] != "ok" {
+			t.Fatalf("round %d: the cell sent after the error: %v", round, decode(rep))
+		}
+	}
+}
+
 func TestInterruptStopsLoopAndKeepsState(t *testing.T) {
 	_, c := startKernel(t, Config{})
 	c.execute("import \"fmt\"\nn := 41", execOpts{})

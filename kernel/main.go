@@ -42,6 +42,7 @@ func Main(ctx context.Context, args []string, cfg Config) error {
 	sigint := make(chan os.Signal, 1)
 	signal.Notify(sigint, syscall.SIGINT)
 	defer signal.Stop(sigint)
+	parentGone := watchParent(ctx, os.Getppid, parentWatchInterval)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -49,6 +50,10 @@ func Main(ctx context.Context, args []string, cfg Config) error {
 			select {
 			case <-sigint:
 				k.interrupt()
+			case <-parentGone:
+				k.log.Warn("kernel: the process that started the kernel is gone; shutting down")
+				k.Stop()
+				parentGone = nil
 			case <-ctx.Done():
 				return
 			}
