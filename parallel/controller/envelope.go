@@ -40,8 +40,11 @@ func openEnvelope(codec *protocol.Codec, frames [][]byte) (*envelope, error) {
 		}
 	}
 	env := &envelope{frames: frames, nids: len(raw.Identities), raw: raw}
-	if err := json.Unmarshal(raw.Header, &env.header); err != nil {
-		return nil, fmt.Errorf("%w: header: %w", protocol.ErrMalformed, err)
+	if !flatHeader(raw.Header, &env.header) {
+		env.header = protocol.Header{}
+		if err := json.Unmarshal(raw.Header, &env.header); err != nil {
+			return nil, fmt.Errorf("%w: header: %w", protocol.ErrMalformed, err)
+		}
 	}
 	if env.header.MsgType == "" || env.header.MsgID == "" {
 		return nil, fmt.Errorf("%w: header lacks msg_type or msg_id", protocol.ErrMalformed)
@@ -56,6 +59,9 @@ func (env *envelope) parentID() string {
 	}
 	if len(bytes.TrimSpace(env.raw.Parent)) == 0 {
 		return ""
+	}
+	if id, ok := flatMsgID(env.raw.Parent); ok {
+		return id
 	}
 	if json.Unmarshal(env.raw.Parent, &p) != nil {
 		return ""

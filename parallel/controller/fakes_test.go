@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,9 +71,12 @@ func (cl *cluster) codec() *protocol.Codec {
 // fakeEngine registers with the controller and answers requests: at once when
 // auto is set (after sending the configured output), or when the test says so.
 type fakeEngine struct {
-	t     testing.TB
-	uuid  string
-	id    int
+	t    testing.TB
+	uuid string
+	id   int
+	// sid is id for the serve goroutine: the registration reply and the requests
+	// it answers are ordered by sockets, which the race detector does not see.
+	sid   atomic.Int64
 	sock  *transport.Socket
 	codec *protocol.Codec
 
@@ -133,8 +137,10 @@ func (cl *cluster) dialEngine(requested int, opts ...engineOpt) (*fakeEngine, er
 		var rep protocol.RegistrationReply
 		m.DecodeContent(&rep)
 		e.id = rep.ID
+		e.sid.Store(int64(rep.ID))
 		if rep.Status != protocol.ReplyOK {
 			e.id = -1
+			e.sid.Store(-1)
 			return e, errors.New(rep.EValue)
 		}
 		period := time.Duration(rep.HeartbeatPeriod * float64(time.Second))
@@ -200,7 +206,7 @@ func (e *fakeEngine) serve() {
 // the reply, both addressed to the client's identity.
 func (e *fakeEngine) answer(m *protocol.Message) {
 	if e.output {
-		out, _ := protocol.NewMessage("stream", "engine", &m.Header, protocol.Stream{Name: "stdout", Text: "hello from " + strconv.Itoa(e.id)})
+		out, _ := protocol.NewMessage("stream", "engine", &m.Header, protocol.Stream{Name: "stdout", Text: "hello from " + strconv.Itoa(int(e.sid.Load()))})
 		out.Identities = m.Identities
 		e.sock.Send(out)
 	}
@@ -208,8 +214,8 @@ func (e *fakeEngine) answer(m *protocol.Message) {
 	if e.fail {
 		status = protocol.ReplyError
 	}
-	r, _ := m.Reply(replyType(m.Header.MsgType), protocol.ApplyReply{Status: status, Result: json.RawMessage(`{"v":` + strconv.Itoa(e.id) + `}`),
-		EngineInfo: &protocol.EngineStamp{EngineID: e.id}})
+	r, _ := m.Reply(replyType(m.Header.MsgType), protocol.ApplyReply{Status: status, Result: json.RawMessage(`{"v":` + strconv.Itoa(int(e.sid.Load())) + `}`),
+		EngineInfo: &protocol.EngineStamp{EngineID: int(e.sid.Load())}})
 	e.sock.Send(r)
 }
 

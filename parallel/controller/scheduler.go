@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/goparallel/goparallel/protocol"
@@ -115,7 +116,7 @@ func (h *hub) handleReply(e *engine, env *envelope, now time.Time) {
 		// One message to several engines: each engine's outcome is kept under
 		// "<msg_id>@<engine id>", the aggregate under the msg_id.
 		h.store.add(&record{
-			msgID: fmt.Sprintf("%s@%d", id, e.info.ID), status: status, engines: []int{e.info.ID},
+			msgID: id + "@" + strconv.Itoa(e.info.ID), status: status, engines: []int{e.info.ID},
 			submitted: t.submitted, completed: now, reply: env.raw.Content,
 		})
 	} else {
