@@ -79,11 +79,13 @@ func (k *Kernel) handleExecute(r *request) {
 		// Count what was queued before the reply goes out: a frontend may send
 		// its next cell as soon as it sees the reply, and that one must run.
 		queued := len(k.queue)
+		// A request written after the reply went out may answer it and must
+		// run; one written before belongs to the same "Run All". The time is
+		// taken before sending: a fast frontend can answer before Send returns.
+		replied := time.Now()
 		k.reply(r, "execute_reply", errorReply(k.count, ec))
 		if req.StopOnError == nil || *req.StopOnError {
-			// A request written after this moment may answer the error reply
-			// and must run; one written before belongs to the same "Run All".
-			k.failedAt = time.Now()
+			k.failedAt = replied
 			k.abortQueued(queued)
 		}
 		return
