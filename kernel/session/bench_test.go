@@ -2,8 +2,10 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -123,6 +125,31 @@ func BenchmarkCallCompiledBackground(b *testing.B) {
 	args := []reflect.Value{reflect.ValueOf(1)}
 	for b.Loop() {
 		if _, err := s.Call(context.Background(), fn, args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExecuteManyGlobals measures a small cell in a session with 300
+// globals, 20 funcs and 10 imports: the per-cell work that grows with the
+// namespace (the scope mark of a failed-compile rollback, the
+// undefined-name pass).
+func BenchmarkExecuteManyGlobals(b *testing.B) {
+	s := benchSession(b)
+	ctx := context.Background()
+	var src strings.Builder
+	src.WriteString("import (\"fmt\"; \"math\"; \"strings\"; \"strconv\"; \"sort\"; \"time\"; \"errors\"; \"os\"; \"sync\"; \"bytes\")\n")
+	for i := range 300 {
+		fmt.Fprintf(&src, "x%d := %d\n", i, i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&src, "func f%d(v int) int { return v + x%d }\n", i, i)
+	}
+	if _, err := s.Execute(ctx, src.String()); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Execute(ctx, "y := f3(x1) + x2\ny"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -57,9 +57,8 @@ func (s *Session) Compile(src string) (reflect.Value, error) {
 	decl := &ast.FuncDecl{Name: &ast.Ident{NamePos: lit.Pos(), Name: name}, Type: lit.Type, Body: lit.Body}
 	file := &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{decl}}
 	rewriteFile(file, s.rewriteEnv(s.globals()))
-	prog, err := compileAST(s.in, file)
+	prog, err := s.compile(file)
 	if err != nil {
-		s.settle()
 		return reflect.Value{}, fmt.Errorf("session: Compile: %w", s.ls.compileErrors(sp, err))
 	}
 	if _, err := s.exec(context.Background(), prog, sp); err != nil {
@@ -68,7 +67,7 @@ func (s *Session) Compile(src string) (reflect.Value, error) {
 	// The function's value: evaluating its name yields a wrapper bound to the
 	// interpreter's global frame.
 	ref := &ast.BlockStmt{Lbrace: lit.Pos(), Rbrace: lit.Pos(), List: []ast.Stmt{&ast.ExprStmt{X: &ast.Ident{NamePos: lit.Pos(), Name: name}}}}
-	prog, err = compileAST(s.in, ref)
+	prog, err = s.compile(ref)
 	if err != nil {
 		return reflect.Value{}, fmt.Errorf("session: Compile: %w", err)
 	}

@@ -22,6 +22,39 @@
 // range of virtual line numbers, so code declared by an earlier cell still
 // maps back to it (lines.go).
 //
+// All units of a cell are compiled before any of them runs (yaegi declares
+// a unit's globals when it compiles it): a cell that does not compile runs
+// nothing, and the interpreter's global frame grows before the cell starts
+// any goroutine (see runUnits).
+//
+// # Undefined names and automatic imports
+//
+// Before yaegi sees a cell, a scope-aware pass over its syntax reports the
+// names that are defined nowhere, as the Go compiler would ("cell:1:6:
+// undefined: x"); yaegi reports them badly ("constant definition loop") and
+// its failed compilation used to poison the session. An undefined x used as
+// x.Sel is taken for a package: when exactly one known package (yaegi's
+// standard library and Options.Symbols) is named x and has every name the
+// cell selects from it, it is imported silently, as goimports and GoNB do,
+// and logged like an import the cell wrote. Otherwise the error names the
+// candidates (rand.Float64: "math/rand" or "math/rand/v2"). Selectors an
+// imported package lacks are reported too; a generic function of the
+// standard library yaegi does not have (slices.Sort) is an
+// *UnsupportedError. See undefined.go.
+//
+// # Failed cells
+//
+// A cell that fails to compile leaves no trace. yaegi changes its package
+// scope while it compiles and never undoes that on failure: it declares the
+// unit's globals (replacing existing ones, whose values are then lost),
+// adds incomplete type symbols for undefined names, and appends methods to
+// their receiver types. The session records the symbols a unit may change
+// and the method lists of its receivers before compiling, and puts them
+// back on failure (yscope.go, which reaches yaegi's unexported scope
+// through reflect). What the failed cell's earlier units compiled, logged
+// declarations and automatic imports included, is taken out too. A cell
+// that panics keeps the effects of what ran before the panic.
+//
 // # Redefinition
 //
 // yaegi binds a call to the function declared when the caller was compiled,
@@ -60,9 +93,16 @@
 //
 // # Covered yaegi gaps
 //
-// See rewrite.go: range over integers, min, max, clear, and guarded `go`
-// statements. Type argument inference that yaegi gets wrong for functions
-// declared in cells is reported as *UnsupportedError, naming the function.
+// See rewrite.go: range over integers (with Go's scopes: a parameter or
+// local shadows a global), min, max, clear, guarded `go` statements, tuple
+// assignments, per-iteration loop variables for closures (Go 1.22), and in
+// a cell's top-level code: defer (run when the cell ends), type switches
+// and selects that bind names, `v, ok := m[k]` and `v, ok := x.(T)`, and
+// the scoping of locals in blocks and in if/for/switch init statements
+// (renameTopLocals: yaegi let them take over globals of the same name).
+// Type argument inference that yaegi gets wrong for functions declared in
+// cells is reported as *UnsupportedError, naming the function, and so is
+// `v, ok := <-ch` at top level.
 //
 // # Interrupts and goroutines
 //
@@ -77,7 +117,25 @@
 // blocked in a native call; that call keeps its goroutine until it returns
 // (yaegi cannot stop it), and the session remains usable meanwhile. A
 // goroutine started by a `go` statement in a cell that panics is reported to
-// Options.GoroutinePanic and the process lives on; goroutines started by
-// native code (time.AfterFunc, net/http handlers) calling interpreted
-// functions are not guarded and a panic there still ends the process.
+// Options.GoroutinePanic at once, without waiting for the running cell
+// (the callback must be safe for concurrent use), and the process lives
+// on; goroutines started by native code (time.AfterFunc, net/http handlers)
+// calling interpreted functions are not guarded and a panic there still
+// ends the process.
+//
+// # Data races inside yaegi
+//
+// yaegi does not synchronise compilation with interpreted code that runs
+// meanwhile. The session avoids the races it can: a cell's units grow the
+// global frame before its goroutines start (runUnits); goroutines are
+// started from a function of their own, so that closures made in a loop do
+// not race on their frame slot (guardGo); and a goroutine's panic is
+// recovered in the goroutine's function itself, so that yaegi does not read
+// the package scope a compilation writes (guardGo). What remains: a
+// goroutine of an earlier cell that still runs when a later cell compiles
+// and runs can race with the frame reallocation of that run (resizeFrame)
+// and, if it panics through a function literal written in a cell's
+// top-level code, with the compilation (panicFunc, initScopePkg). Both are
+// reads of a slice or string header that the writer replaces with an equal
+// or longer one; the race detector reports them.
 package session

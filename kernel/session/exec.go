@@ -28,6 +28,8 @@ type parsedCell struct {
 	file       *ast.File // nil when the cell declares nothing
 	stmtChunks []chunk
 	body       *ast.BlockStmt // nil when the cell has no statements
+	ran        bool           // a unit with statements started running
+	locals     []string       // names given by renameTopLocals
 }
 
 func (s *Session) parseCell(in *interp.Interpreter, code string, sp span) (*parsedCell, error) {
@@ -120,10 +122,106 @@ func (s *Session) Execute(ctx context.Context, code string) (Result, error) {
 		return Result{}, err
 	}
 	s.tc.drain()
-	return s.runCell(ctx, pc)
+	res, err := s.runCell(ctx, pc)
+	if derr := s.runDefers(); derr != nil && err == nil {
+		return Result{}, derr
+	}
+	return res, err
 }
 
+// deferCall is __gp.Defer: it registers a top-level deferred call of the
+// running cell (see rewriteTop).
+func (s *Session) deferCall(f func()) {
+	s.deferMu.Lock()
+	s.defers = append(s.defers, f)
+	s.deferMu.Unlock()
+}
+
+// runDefers runs the deferred calls of the cell that ended, last first, and
+// returns the first panic among them.
+func (s *Session) runDefers() error {
+	s.deferMu.Lock()
+	fs := s.defers
+	s.defers = nil
+	s.deferMu.Unlock()
+	var first error
+	for i := len(fs) - 1; i >= 0; i-- {
+		if _, err := s.CallSafe(reflect.ValueOf(fs[i]), nil); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// runCell checks and runs a parsed cell. A cell that fails to compile
+// leaves no trace: nothing of it ran (see runUnits), and what its units
+// compiled before the one that failed declared (imports, automatic ones
+// too, types, consts, funcs, methods and globals) is taken out of the
+// interpreter and the log again.
 func (s *Session) runCell(ctx context.Context, pc *parsedCell) (Result, error) {
+	auto, err := s.checkUndefined(pc)
+	if err != nil {
+		return Result{}, err
+	}
+	var mark *scopeMark
+	var logBefore declLog
+	in := s.in
+	keys := declaredKeys(pc.file)
+	for _, p := range auto {
+		keys = append(keys, importKey(pkgBase(p, s.pkgIndex)))
+	}
+	if pc.body != nil {
+		keys = append(keys, declaredKeys(pc.body)...)
+	}
+	if len(keys) > 0 {
+		mark = markScope(s.in, keys, receivers(pc.file))
+	}
+	if pc.file != nil || len(auto) > 0 {
+		logBefore = s.log.clone()
+	}
+	if len(auto) > 0 {
+		if err := s.autoImport(auto, pc); err != nil {
+			return Result{}, err
+		}
+	}
+	res, err := s.runUnits(ctx, pc)
+	if err != nil && mark != nil && s.in == in && !pc.ran && isCompileError(err) {
+		mark.restore()
+		if logBefore.entries != nil {
+			s.log = logBefore
+		}
+		s.known.reset()
+	}
+	// The renamed locals of top-level code are dead once the cell ended;
+	// left in the scope, every cell would grow it.
+	dropNames(s.in, pc.locals)
+	return res, err
+}
+
+// isCompileError reports an error of the compile phase of a unit.
+func isCompileError(err error) bool {
+	var ce *CompileError
+	var el ErrorList
+	var ue *UnsupportedError
+	return errors.As(err, &ce) || errors.As(err, &el) || errors.As(err, &ue)
+}
+
+// runUnits compiles and runs the units of a checked cell (see doc.go).
+//
+// All units are compiled before any runs. yaegi declares a unit's globals
+// when it compiles it, so later units compile against them; and compiling
+// grows the interpreter's global frame, which the next run reallocates
+// (resizeFrame) without synchronising with interpreted code still running.
+// Compiled first, the cell's units grow the frame before the cell starts
+// any goroutine, and a cell that does not compile runs nothing at all.
+func (s *Session) runUnits(ctx context.Context, pc *parsedCell) (Result, error) {
+	var progs []*interp.Program
+	add := func(prog *interp.Program, err error) error {
+		if err == nil {
+			progs = append(progs, prog)
+		}
+		return err
+	}
 	var trailing *ast.ExprStmt
 	var stmts []ast.Stmt
 	if pc.body != nil {
@@ -139,11 +237,14 @@ func (s *Session) runCell(ctx context.Context, pc *parsedCell) (Result, error) {
 		globals = s.globals()
 	}
 	env := s.rewriteEnv(globals)
+	env.topInts = topInts(pc.body, env)
 	if pc.file != nil {
 		rewriteFile(pc.file, env)
 	}
 	if pc.body != nil {
+		rewriteTop(pc.body)
 		rewriteNode(pc.body, env)
+		pc.locals = renameTopLocals(pc.body)
 		if trailing != nil {
 			// rewriteNode may have replaced statements; the trailing
 			// expression statement is never replaced, only rewritten inside.
@@ -214,13 +315,16 @@ func (s *Session) runCell(ctx context.Context, pc *parsedCell) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return s.runCell(ctx, pc2)
+		res, err := s.runCell(ctx, pc2)
+		pc.ran = pc2.ran
+		pc.locals = nil // not compiled into any interpreter
+		return res, err
 	} else {
 		for _, group := range [][]int{imports, now} {
 			if len(group) == 0 {
 				continue
 			}
-			if err := s.compileDecls(ctx, pc, ents, group); err != nil {
+			if err := add(s.compileDecls(pc, ents, group)); err != nil {
 				return Result{}, err
 			}
 		}
@@ -237,7 +341,7 @@ func (s *Session) runCell(ctx context.Context, pc *parsedCell) (Result, error) {
 		if end <= startBlock {
 			return nil
 		}
-		err := s.runStmts(ctx, pc, stmts[startBlock:end], known)
+		err := add(s.compileStmts(pc, stmts[startBlock:end], known))
 		startBlock = end
 		return err
 	}
@@ -254,18 +358,33 @@ func (s *Session) runCell(ctx context.Context, pc *parsedCell) (Result, error) {
 		if err := flush(i + 1); err != nil {
 			return Result{}, err
 		}
-		if err := s.compileDecls(ctx, pc, ents, group); err != nil {
+		if err := add(s.compileDecls(pc, ents, group)); err != nil {
 			return Result{}, err
 		}
 	}
 	if err := flush(len(stmts)); err != nil {
 		return Result{}, err
 	}
+	var trail func(context.Context) (Result, error)
+	if trailing != nil {
+		var err error
+		if trail, err = s.prepareTrailing(pc, trailing); err != nil {
+			return Result{}, err
+		}
+	}
+
+	// Run phase: every unit compiled, the frame has its final size.
+	pc.ran = true
+	for _, prog := range progs {
+		if _, err := s.exec(ctx, prog, pc.sp); err != nil {
+			return Result{}, err
+		}
+	}
 	s.recordVars(pc)
-	if trailing == nil {
+	if trail == nil {
 		return Result{}, nil
 	}
-	return s.runTrailing(ctx, pc, trailing)
+	return trail(ctx)
 }
 
 // declOf returns the AST of entry e (imports: their GenDecl holding only e's spec).
@@ -304,7 +423,7 @@ func deferral(ents []*entry, decls []ast.Decl, newDefs map[string]int) []int {
 		if ents[i].kind != chunkFunc || len(newDefs) == 0 {
 			continue
 		}
-		uses[i] = usedIdents(decls[i])
+		uses[i] = freeIdents(decls[i])
 		for n := range uses[i] {
 			if j, ok := newDefs[n]; ok && j > at[i] {
 				at[i] = j
@@ -372,27 +491,29 @@ func definedNames(st ast.Stmt) []string {
 
 // compileDecls compiles the given entries of the cell as one file, so that
 // they may refer to each other in any order, and logs them.
-func (s *Session) compileDecls(ctx context.Context, pc *parsedCell, ents []*entry, idx []int) error {
+func (s *Session) compileDecls(pc *parsedCell, ents []*entry, idx []int) (*interp.Program, error) {
 	f := &ast.File{Package: pc.file.Package, Name: pc.file.Name}
 	for _, i := range idx {
 		if d := declOf(pc, ents[i]); d != nil {
 			f.Decls = append(f.Decls, d)
 		}
 	}
-	if _, err := s.run(ctx, f, pc); err != nil {
-		return err
+	prog, err := s.prepare(f, pc)
+	if err != nil {
+		return nil, err
 	}
 	for _, i := range idx {
 		s.log.put(ents[i])
 	}
-	return nil
+	return prog, nil
 }
 
-// runStmts runs top-level statements as one block. `x := v` and `var x = v`
-// for an x that already exists become assignments, so that functions compiled
-// earlier see the new value (yaegi would otherwise make a new variable they do
-// not see); if the types differ, the original redeclaration is compiled.
-func (s *Session) runStmts(ctx context.Context, pc *parsedCell, stmts []ast.Stmt, known map[string]bool) error {
+// compileStmts compiles top-level statements as one block. `x := v` and
+// `var x = v` for an x that already exists become assignments, so that
+// functions compiled earlier see the new value (yaegi would otherwise make a
+// new variable they do not see); if the types differ, the original
+// redeclaration is compiled.
+func (s *Session) compileStmts(pc *parsedCell, stmts []ast.Stmt, known map[string]bool) (*interp.Program, error) {
 	orig := append([]ast.Stmt(nil), stmts...)
 	rewritten := false
 	list := make([]ast.Stmt, len(stmts))
@@ -407,14 +528,12 @@ func (s *Session) runStmts(ctx context.Context, pc *parsedCell, stmts []ast.Stmt
 		}
 	}
 	blk := &ast.BlockStmt{Lbrace: pc.body.Lbrace, List: list, Rbrace: pc.body.Rbrace}
-	_, err := s.run(ctx, blk, pc)
-	var ce *CompileError
-	var el ErrorList
-	if err != nil && rewritten && (errors.As(err, &ce) || errors.As(err, &el)) {
+	prog, err := s.prepare(blk, pc)
+	if err != nil && rewritten && isCompileError(err) {
 		blk.List = orig
-		_, err = s.run(ctx, blk, pc)
+		prog, err = s.prepare(blk, pc)
 	}
-	return err
+	return prog, err
 }
 
 // redeclToAssign returns an assignment for a top-level `:=` or var
@@ -496,14 +615,55 @@ func (s *Session) recordVars(pc *parsedCell) {
 	}
 }
 
-// run compiles and executes one unit of the cell.
-func (s *Session) run(ctx context.Context, n ast.Node, pc *parsedCell) (reflect.Value, error) {
-	prog, err := compileAST(s.in, n)
+// prepare compiles one unit of the cell, explaining a failure.
+func (s *Session) prepare(n ast.Node, pc *parsedCell) (*interp.Program, error) {
+	prog, err := s.compile(n)
 	if err != nil {
-		s.settle()
-		return reflect.Value{}, s.explain(err, pc)
+		return nil, s.explain(err, pc)
 	}
-	return s.exec(ctx, prog, pc.sp)
+	return prog, nil
+}
+
+// compile compiles n into the current interpreter. A unit that fails to
+// compile leaves no trace: yaegi's changes to the package scope are undone
+// (see yscope.go), so that names the unit half-declared do not exist
+// afterwards and can be declared again.
+func (s *Session) compile(n ast.Node) (*interp.Program, error) {
+	mark := markScope(s.in, declaredKeys(n), receivers(n))
+	prog, err := compileAST(s.in, n)
+	if err == nil {
+		return prog, nil
+	}
+	s.known.reset()
+	if mark == nil {
+		// The scope cannot be reached (another yaegi layout): start over
+		// from the declaration log, the only other way to a clean scope.
+		nl := s.log.clone()
+		if rerr := s.rebuild(&nl, span{base: -1}); rerr != nil {
+			fmt.Fprintf(s.stderr, "warning: the session could not be cleaned after a failed cell: %v\n", rerr)
+		}
+		return nil, err
+	}
+	// No settle: the symbols the failure added, which may index past the
+	// frame, are gone, and settling would reallocate the frame under
+	// goroutines that still run (globals settles if ever needed).
+	mark.restore()
+	return nil, err
+}
+
+// receivers lists the receiver type names of the methods a file declares.
+func receivers(n ast.Node) []string {
+	f, ok := n.(*ast.File)
+	if !ok || f == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && len(fd.Recv.List) > 0 {
+			out = append(out, recvTypeName(fd.Recv.List[0].Type))
+		}
+	}
+	return out
 }
 
 // settle runs an empty program after a failed compilation: yaegi may have
@@ -674,6 +834,9 @@ func (s *Session) traceback(lines []string, cur span) []string {
 func (s *Session) explain(err error, pc *parsedCell) error {
 	var ie *internalError
 	if errors.As(err, &ie) {
+		if pos, ok := findRecvOK(pc); ok && strings.Contains(ie.msg, "nil type") {
+			return &UnsupportedError{What: "`v, ok := <-ch` declaring variables at the top level of a cell", Hint: "declare them first (var v T; var ok bool; v, ok = <-ch), or receive inside a function", Line: pos.Line, Column: pos.Column}
+		}
 		if pos, ok := findRangeStmt(pc); ok && strings.Contains(ie.msg, "nil type") {
 			return &UnsupportedError{What: "range over an integer (or function) whose type the session could not infer", Hint: "write for i := 0; i < n; i++", Line: pos.Line, Column: pos.Column}
 		}
@@ -690,13 +853,30 @@ func (s *Session) explain(err error, pc *parsedCell) error {
 	return cerr
 }
 
+// findRecvOK finds a top-level `v, ok := <-ch` (see commaOK).
+func findRecvOK(pc *parsedCell) (token.Position, bool) {
+	if pc.body == nil {
+		return token.Position{}, false
+	}
+	for _, st := range pc.body.List {
+		as, ok := st.(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+			continue
+		}
+		if u, ok := as.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			return token.Position{Line: lineInCell(pc, as.Pos()), Column: pc.fset.Position(as.Pos()).Column}, true
+		}
+	}
+	return token.Position{}, false
+}
+
 func findRangeStmt(pc *parsedCell) (token.Position, bool) {
 	var pos token.Position
 	found := false
 	visit := func(n ast.Node) bool {
 		if r, ok := n.(*ast.RangeStmt); ok && !found {
 			found = true
-			pos = token.Position{Line: lineInCell(pc, r.For)}
+			pos = token.Position{Line: lineInCell(pc, r.For), Column: pc.fset.Position(r.For).Column}
 		}
 		return !found
 	}

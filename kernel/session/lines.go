@@ -107,9 +107,14 @@ func (ls *lineSpace) compileErrors(cur span, err error) error {
 
 // rewriteMsg hides the names the session's rewrites introduce.
 func rewriteMsg(msg string) string {
-	r := strings.NewReplacer("__gpMin", "min", "__gpMax", "max", "__gpClear", "clear", "main.", "")
-	return r.Replace(msg)
+	msg = localNameRE.ReplaceAllString(msg, "")
+	return msgReplacer.Replace(msg)
 }
+
+var (
+	msgReplacer = strings.NewReplacer("__gpMin", "min", "__gpMax", "max", "__gpClear", "clear", "main.", "")
+	localNameRE = regexp.MustCompile(`__gpL\d+_`) // see renameTopLocals
+)
 
 // label renders a position of span sp as seen from the cell being run.
 func (sp span) label(cur span, line, col int) string {

@@ -127,7 +127,7 @@ func (s *Session) Set(name string, v reflect.Value) error {
 	if err != nil {
 		return fmt.Errorf("session: Set %s: %w", name, err)
 	}
-	prog, err := compileAST(s.in, f.Decls[0].(*ast.FuncDecl).Body)
+	prog, err := s.compile(f.Decls[0].(*ast.FuncDecl).Body)
 	if err != nil {
 		return fmt.Errorf("session: Set %s: %w", name, err)
 	}

@@ -186,22 +186,25 @@ func (s *Session) replay(in *interp.Interpreter, hidden map[string]reflect.Value
 			funcs = append(funcs, e)
 		}
 	}
+	// Funcs are rewritten knowing the globals they were first compiled
+	// with, for range over an integer global.
+	env := s.rewriteEnv(old)
 	for _, group := range [][]*entry{imports, types} {
-		if bad, err := s.replayGroup(in, group, cur); err != nil {
+		if bad, err := s.replayGroup(in, group, cur, env); err != nil {
 			return bad, err
 		}
 	}
 	s.carryVars(in, hidden, log, old)
-	return s.replayGroup(in, funcs, cur)
+	return s.replayGroup(in, funcs, cur, env)
 }
 
-func (s *Session) replayGroup(in *interp.Interpreter, group []*entry, cur span) (*entry, error) {
+func (s *Session) replayGroup(in *interp.Interpreter, group []*entry, cur span, env *rewriteEnv) (*entry, error) {
 	if len(group) == 0 {
 		return nil, nil
 	}
 	f, err := parser.ParseFile(in.FileSet(), srcFile, source(group), parser.SkipObjectResolution)
 	if err == nil {
-		rewriteFile(f, s.rewriteEnv(nil))
+		rewriteFile(f, env)
 		var prog *interp.Program
 		if prog, err = compileAST(in, f); err == nil {
 			_, err = in.Execute(prog)

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -19,16 +20,20 @@ import (
 //     literals.
 //   - clear: renamed to __gpClear, which clears maps and slices via reflect.
 //   - for range over an integer: turned into a three-clause loop when the
-//     range expression is an integer by its syntax or by what the session
-//     knows of it (see rewriteEnv.isInt).
-//   - go statements: the call runs in a function literal that defers
-//     __gpGoGuard, so that a panic reaches Options.GoroutinePanic instead of
-//     killing the process. Arguments are evaluated before the goroutine starts,
-//     as in Go.
+//     range expression is an integer by its syntax, by the declarations in
+//     scope or by what the session knows of its globals (see intScopes).
+//   - go statements: the goroutine's function defers __gpGoGuard, so that
+//     a panic reaches Options.GoroutinePanic instead of killing the process
+//     (see guardGo). Arguments are evaluated before the goroutine starts, as
+//     in Go.
 //   - tuple assignments (see parenTuple and splitNilAssign): yaegi drops
 //     values of `a, b = y, f(y)`, `a, b := 1, []int{2}` and
 //     `var a, b = 1, []int{2}`, and panics on `v, err = x, nil` and on
 //     `return <-ch`.
+//   - top-level defer, type switches, selects and comma-ok definitions:
+//     see rewriteTop.
+//   - loop variables used by closures are made per iteration (see
+//     perIterationVars and rangeIntToFor), as in Go 1.22.
 //   - unnamed parameters of functions with a body are named _: yaegi
 //     allocates no frame slot for them and, called through reflect (Compile,
 //     Call), stores the arguments in the wrong slots.
@@ -37,11 +42,11 @@ import (
 type rewriteEnv struct {
 	userNames map[string]bool          // names the user declared (shadowing builtins)
 	globals   map[string]reflect.Value // current global values, for range-over-int
-	intNames  map[string]bool          // names declared with integer type in the code
+	topInts   map[string]bool          // the cell's top-level definitions: integer or not
 }
 
 func (s *Session) rewriteEnv(globals map[string]reflect.Value) *rewriteEnv {
-	env := &rewriteEnv{userNames: map[string]bool{}, globals: globals, intNames: map[string]bool{}}
+	env := &rewriteEnv{userNames: map[string]bool{}, globals: globals}
 	for _, b := range []string{"min", "max", "clear"} {
 		if _, ok := s.log.lookup(b); ok {
 			env.userNames[b] = true
@@ -61,7 +66,8 @@ func rewriteFile(f *ast.File, env *rewriteEnv) {
 
 // rewriteNode applies all rewrites inside n.
 func rewriteNode(n ast.Node, env *rewriteEnv) {
-	collectIntNames(n, env.intNames)
+	ranges := &intScopes{env: env, out: map[*ast.RangeStmt]bool{}}
+	ranges.walk(n)
 	ast.Inspect(n, func(n ast.Node) bool {
 		if c, ok := n.(*ast.CallExpr); ok {
 			rewriteBuiltinCall(c, env)
@@ -70,7 +76,7 @@ func rewriteNode(n ast.Node, env *rewriteEnv) {
 	})
 	walkStmtLists(n, func(list []ast.Stmt) {
 		for i, st := range list {
-			list[i] = rewriteStmt(st, env)
+			list[i] = rewriteStmt(st, ranges.out)
 		}
 	})
 	// After the statement rewrites, which generate tuple definitions too.
@@ -101,14 +107,17 @@ func rewriteNode(n ast.Node, env *rewriteEnv) {
 	})
 }
 
-func rewriteStmt(st ast.Stmt, env *rewriteEnv) ast.Stmt {
+func rewriteStmt(st ast.Stmt, rangeInt map[*ast.RangeStmt]bool) ast.Stmt {
 	switch s := st.(type) {
 	case *ast.LabeledStmt:
-		s.Stmt = rewriteStmt(s.Stmt, env)
+		s.Stmt = rewriteStmt(s.Stmt, rangeInt)
+	case *ast.ForStmt:
+		perIterationVars(s)
 	case *ast.RangeStmt:
-		if env.isInt(s.X) {
+		if rangeInt[s] {
 			return rangeIntToFor(s)
 		}
+		perIterationVars(s)
 	case *ast.GoStmt:
 		return guardGo(s)
 	case *ast.AssignStmt:
@@ -291,62 +300,186 @@ var intTypes = map[string]bool{
 	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
 }
 
-// collectIntNames records identifiers the code declares with an integer type
-// or initialises from an integer expression. It ignores scopes: a name that is
-// an integer somewhere is taken for one everywhere, which is right for the
-// loop bounds people write and at worst yields a clear compile error.
-func collectIntNames(n ast.Node, names map[string]bool) {
-	env := &rewriteEnv{intNames: names}
+// intScopes tells which range statements range over an integer. It walks
+// the code with its blocks, so that a parameter, a local or a := in an
+// enclosing block shadows a global of the same name: in
+// `func(a []float64) { for i := range a {} }` a is the slice, whatever a
+// global a is. A name is looked up in the enclosing blocks, then among the
+// cell's top-level definitions (env.topInts), then among the session's
+// globals.
+type intScopes struct {
+	env   *rewriteEnv
+	names []string
+	ints  []bool
+	marks []int
+	out   map[*ast.RangeStmt]bool
+}
+
+func (sc *intScopes) push() { sc.marks = append(sc.marks, len(sc.names)) }
+
+func (sc *intScopes) pop() {
+	m := sc.marks[len(sc.marks)-1]
+	sc.marks = sc.marks[:len(sc.marks)-1]
+	sc.names, sc.ints = sc.names[:m], sc.ints[:m]
+}
+
+func (sc *intScopes) declare(id *ast.Ident, isInt bool) {
+	if id != nil && id.Name != "_" {
+		sc.names = append(sc.names, id.Name)
+		sc.ints = append(sc.ints, isInt)
+	}
+}
+
+func (sc *intScopes) declareFields(fl *ast.FieldList) {
+	if fl == nil {
+		return
+	}
+	for _, f := range fl.List {
+		id, ok := f.Type.(*ast.Ident)
+		for _, n := range f.Names {
+			sc.declare(n, ok && intTypes[id.Name])
+		}
+	}
+}
+
+// identIsInt reports whether the innermost declaration of name is an integer.
+func (sc *intScopes) identIsInt(name string) bool {
+	for i := len(sc.names) - 1; i >= 0; i-- {
+		if sc.names[i] == name {
+			return sc.ints[i]
+		}
+	}
+	if isInt, ok := sc.env.topInts[name]; ok {
+		return isInt
+	}
+	if v, ok := sc.env.globals[name]; ok && v.IsValid() {
+		switch v.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			return true
+		}
+	}
+	return false
+}
+
+// valueIsInt reports whether the i-th name of a definition with the given
+// values gets an integer type.
+func (sc *intScopes) valueIsInt(typ ast.Expr, values []ast.Expr, nnames, i int) bool {
+	if typ != nil {
+		id, ok := typ.(*ast.Ident)
+		return ok && intTypes[id.Name]
+	}
+	return len(values) == nnames && sc.isInt(values[i])
+}
+
+// walk records, for every range statement in n, whether it ranges over an
+// integer.
+func (sc *intScopes) walk(n ast.Node) {
+	var stack []ast.Node
 	ast.Inspect(n, func(n ast.Node) bool {
-		switch d := n.(type) {
-		case *ast.Field:
-			if id, ok := d.Type.(*ast.Ident); ok && intTypes[id.Name] {
-				for _, nm := range d.Names {
-					names[nm.Name] = true
-				}
+		if n == nil {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			switch top.(type) {
+			case *ast.BlockStmt, *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt,
+				*ast.TypeSwitchStmt, *ast.CaseClause, *ast.CommClause, *ast.FuncLit, *ast.FuncDecl:
+				sc.pop()
 			}
-		case *ast.ValueSpec:
-			if id, ok := d.Type.(*ast.Ident); ok && intTypes[id.Name] {
-				for _, nm := range d.Names {
-					names[nm.Name] = true
+			return true
+		}
+		stack = append(stack, n)
+		switch n := n.(type) {
+		case *ast.BlockStmt, *ast.IfStmt, *ast.ForStmt, *ast.SwitchStmt,
+			*ast.TypeSwitchStmt, *ast.CaseClause, *ast.CommClause:
+			sc.push()
+		case *ast.FuncLit:
+			sc.push()
+			sc.declareFields(n.Type.TypeParams)
+			sc.declareFields(n.Type.Params)
+			sc.declareFields(n.Type.Results)
+		case *ast.FuncDecl:
+			sc.push()
+			sc.declareFields(n.Recv)
+			sc.declareFields(n.Type.TypeParams)
+			sc.declareFields(n.Type.Params)
+			sc.declareFields(n.Type.Results)
+		case *ast.RangeStmt:
+			// The range expression is evaluated outside the loop's block.
+			isInt := sc.isInt(n.X)
+			sc.out[n] = isInt
+			sc.push()
+			if n.Tok == token.DEFINE {
+				if id, ok := n.Key.(*ast.Ident); ok {
+					sc.declare(id, isInt)
 				}
-			} else if d.Type == nil && len(d.Values) == len(d.Names) {
-				for i, nm := range d.Names {
-					if env.isInt(d.Values[i]) {
-						names[nm.Name] = true
-					}
+				if id, ok := n.Value.(*ast.Ident); ok {
+					sc.declare(id, false)
 				}
 			}
 		case *ast.AssignStmt:
-			if d.Tok == token.DEFINE && len(d.Lhs) == len(d.Rhs) {
-				for i, l := range d.Lhs {
-					if id, ok := l.(*ast.Ident); ok && env.isInt(d.Rhs[i]) {
-						names[id.Name] = true
-					}
+			if n.Tok == token.DEFINE {
+				ints := make([]bool, len(n.Lhs))
+				for i := range n.Lhs {
+					ints[i] = sc.valueIsInt(nil, n.Rhs, len(n.Lhs), i)
+				}
+				for i, l := range n.Lhs {
+					id, _ := l.(*ast.Ident)
+					sc.declare(id, ints[i])
 				}
 			}
+		case *ast.ValueSpec:
+			for i, id := range n.Names {
+				sc.declare(id, sc.valueIsInt(n.Type, n.Values, len(n.Names), i))
+			}
+		case *ast.TypeSpec:
+			sc.declare(n.Name, false)
 		}
 		return true
 	})
 }
 
-// isInt reports whether x is an integer expression, as far as syntax and the
-// session's globals tell.
-func (env *rewriteEnv) isInt(x ast.Expr) bool {
+// topInts records which of the names that a cell's top-level statements
+// define are integers, so that the cell's funcs, compiled before or after
+// those statements, see them as globals.
+func topInts(body *ast.BlockStmt, env *rewriteEnv) map[string]bool {
+	m := map[string]bool{}
+	if body == nil {
+		return m
+	}
+	sc := &intScopes{env: &rewriteEnv{globals: env.globals, topInts: m}}
+	for _, st := range body.List {
+		switch st := st.(type) {
+		case *ast.AssignStmt:
+			if st.Tok == token.DEFINE {
+				for i, l := range st.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						m[id.Name] = sc.valueIsInt(nil, st.Rhs, len(st.Lhs), i)
+					}
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := st.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok {
+						for i, id := range vs.Names {
+							m[id.Name] = sc.valueIsInt(vs.Type, vs.Values, len(vs.Names), i)
+						}
+					}
+				}
+			}
+		}
+	}
+	return m
+}
+
+// isInt reports whether x is an integer expression, as far as syntax, the
+// enclosing declarations and the session's globals tell.
+func (sc *intScopes) isInt(x ast.Expr) bool {
 	switch x := unparen(x).(type) {
 	case *ast.BasicLit:
 		return x.Kind == token.INT || x.Kind == token.CHAR
 	case *ast.Ident:
-		if env.intNames[x.Name] {
-			return true
-		}
-		if v, ok := env.globals[x.Name]; ok && v.IsValid() {
-			switch v.Kind() {
-			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-				return true
-			}
-		}
+		return sc.identIsInt(x.Name)
 	case *ast.CallExpr:
 		if id, ok := x.Fun.(*ast.Ident); ok {
 			return id.Name == "len" || id.Name == "cap" || intTypes[id.Name]
@@ -354,70 +487,475 @@ func (env *rewriteEnv) isInt(x ast.Expr) bool {
 	case *ast.BinaryExpr:
 		switch x.Op {
 		case token.ADD, token.SUB, token.MUL, token.QUO, token.REM, token.AND, token.OR, token.XOR, token.SHL, token.SHR, token.AND_NOT:
-			return env.isInt(x.X) && (env.isInt(x.Y) || isLiteral(x.Y)) || isLiteral(x.X) && env.isInt(x.Y)
+			return sc.isInt(x.X) && (sc.isInt(x.Y) || isLiteral(x.Y)) || isLiteral(x.X) && sc.isInt(x.Y)
 		}
 	case *ast.UnaryExpr:
-		return x.Op != token.ARROW && env.isInt(x.X)
+		return x.Op != token.ARROW && sc.isInt(x.X)
 	}
 	return false
 }
 
-// rangeIntToFor turns `for i := range n` into
-// `for i, __gpN := (n)-(n), n; i < __gpN; i++`, which gives i the type of n
-// as Go 1.22 does.
+// rangeIntToFor turns `for i := range n { body }` into
+//
+//	for __gpI, __gpN := (n)-(n), n; __gpI < __gpN; __gpI++ { i := __gpI; { body } }
+//
+// which gives i the type of n, a new i in every iteration (closures made in
+// the body keep their own, as in Go 1.22) and an iteration count that
+// changes to i in the body do not affect. `for i = range n` assigns i
+// instead. The names are made unique with the loop's position: yaegi mixes
+// up a nested loop's __gpN with the enclosing loop's.
 func rangeIntToFor(r *ast.RangeStmt) ast.Stmt {
 	pos := r.For
-	ident := func(name string) *ast.Ident { return &ast.Ident{NamePos: pos, Name: name} }
+	suffix := strconv.Itoa(int(pos))
+	hidden := func(name string) *ast.Ident { return &ast.Ident{NamePos: pos, Name: name + "_" + suffix} }
 	paren := func(x ast.Expr) ast.Expr { return &ast.ParenExpr{Lparen: pos, X: x, Rparen: pos} }
-	var key ast.Expr = ident("__gpI")
-	if r.Key != nil && !isIdent(r.Key, "_") {
-		key = r.Key
-	}
 	zero := &ast.BinaryExpr{X: paren(r.X), OpPos: pos, Op: token.SUB, Y: paren(r.X)}
-	f := &ast.ForStmt{For: pos, Body: r.Body}
-	if r.Tok == token.ASSIGN && r.Key != nil {
-		f.Init = &ast.AssignStmt{Lhs: []ast.Expr{key}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{zero}}
-		f.Cond = &ast.BinaryExpr{X: key, OpPos: pos, Op: token.LSS, Y: paren(r.X)}
-	} else {
-		f.Init = &ast.AssignStmt{Lhs: []ast.Expr{key, ident("__gpN")}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{zero, r.X}}
-		f.Cond = &ast.BinaryExpr{X: key, OpPos: pos, Op: token.LSS, Y: ident("__gpN")}
+	f := &ast.ForStmt{
+		For:  pos,
+		Init: &ast.AssignStmt{Lhs: []ast.Expr{hidden("__gpI"), hidden("__gpN")}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{zero, r.X}},
+		Cond: &ast.BinaryExpr{X: hidden("__gpI"), OpPos: pos, Op: token.LSS, Y: hidden("__gpN")},
+		Post: &ast.IncDecStmt{X: hidden("__gpI"), TokPos: pos, Tok: token.INC},
+		Body: r.Body,
 	}
-	f.Post = &ast.IncDecStmt{X: key, TokPos: pos, Tok: token.INC}
+	if r.Key != nil && !isIdent(r.Key, "_") {
+		tok := token.DEFINE
+		if r.Tok == token.ASSIGN {
+			tok = token.ASSIGN
+		}
+		set := &ast.AssignStmt{Lhs: []ast.Expr{r.Key}, TokPos: pos, Tok: tok, Rhs: []ast.Expr{hidden("__gpI")}}
+		f.Body = &ast.BlockStmt{Lbrace: r.Body.Lbrace, List: []ast.Stmt{set, r.Body}, Rbrace: r.Body.Rbrace}
+	}
 	return f
 }
 
-// guardGo rewrites `go f(a, b)` into
+// perIterationVars gives the variables a for or range statement declares a
+// new instance in every iteration when a function literal in the body uses
+// them, as Go 1.22 does and yaegi does not: `i := i` starts the body. A
+// three-clause loop whose body changes the variable is left alone, since
+// the copy would not carry the change to the next iteration.
+func perIterationVars(st ast.Stmt) {
+	var names []*ast.Ident
+	var body *ast.BlockStmt
+	switch s := st.(type) {
+	case *ast.ForStmt:
+		as, ok := s.Init.(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE {
+			return
+		}
+		for _, l := range as.Lhs {
+			if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+				names = append(names, id)
+			}
+		}
+		body = s.Body
+	case *ast.RangeStmt:
+		if s.Tok != token.DEFINE {
+			return
+		}
+		for _, x := range []ast.Expr{s.Key, s.Value} {
+			if id, ok := x.(*ast.Ident); ok && id.Name != "_" {
+				names = append(names, id)
+			}
+		}
+		body = s.Body
+	}
+	if len(names) == 0 || body == nil {
+		return
+	}
+	var lhs, rhs []ast.Expr
+	for _, id := range names {
+		if !capturedIn(body, id.Name) {
+			continue
+		}
+		if _, isFor := st.(*ast.ForStmt); isFor && modifiedIn(body, id.Name) {
+			continue
+		}
+		lhs = append(lhs, &ast.Ident{NamePos: body.Lbrace, Name: id.Name})
+		rhs = append(rhs, &ast.Ident{NamePos: body.Lbrace, Name: id.Name})
+	}
+	if len(lhs) == 0 {
+		return
+	}
+	inner := *body
+	copyVars := &ast.AssignStmt{Lhs: lhs, TokPos: body.Lbrace, Tok: token.DEFINE, Rhs: rhs}
+	body.List = []ast.Stmt{copyVars, &inner}
+}
+
+// capturedIn reports whether a function literal in n uses name.
+func capturedIn(n ast.Node, name string) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.FuncLit); ok && !found {
+			found = usedIdents(lit.Body)[name]
+			return false
+		}
+		return !found
+	})
+	return found
+}
+
+// modifiedIn reports whether n assigns name, increments it or takes its
+// address.
+func modifiedIn(n ast.Node, name string) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				found = found || isIdent(l, name)
+			}
+		case *ast.IncDecStmt:
+			found = found || isIdent(n.X, name)
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.AND && isIdent(n.X, name)
+		}
+		return !found
+	})
+	return found
+}
+
+// guardGo makes a panic in a goroutine reach Options.GoroutinePanic instead
+// of ending the process. `go f(a, b)` becomes
 //
-//	{ __gpA0, __gpA1 := a, b; go func() { defer __gpGoGuard(); f(__gpA0, __gpA1) }() }
+//	func() { __gpA0, __gpA1 := a, b; go func() { defer __gpGoGuard(P); f(__gpA0, __gpA1) }() }()
+//
+// and `go func(x T) { body }(a)` becomes
+//
+//	func() { __gpA0 := a; go func(x T) { defer __gpGoGuard(P); body }(__gpA0) }()
+//
+// where P is the position of the go statement. The arguments are evaluated
+// before the goroutine starts, as in Go.
+//
+// The goroutine is started from a function called on the spot: yaegi makes
+// a closure by reading a slot of the frame it is made in, and a call of the
+// closure writes that slot back when it returns (getFunc, run.go). A loop
+// making goroutines from a literal would race the making of the next
+// closure against the return of the previous goroutine; made in a frame of
+// its own, the closure writes back where nothing reads.
+//
+// A function literal gets the guard in its own body rather than a wrapper
+// around it: when a panic leaves a frame, yaegi names the frame's function
+// by walking up to the package scope of where it was written (panicFunc),
+// and for a literal written in a cell's top-level code that reads a field
+// every compilation writes (initScopePkg), a data race with the next cell.
+// A frame whose deferred guard recovers is not named at all. Frames of
+// declared functions are named from their own scope and do not race; only
+// a panic passing through a literal written at a cell's top level and
+// called from inside the goroutine still does (see doc.go).
 func guardGo(g *ast.GoStmt) ast.Stmt {
 	pos := g.Go
 	ident := func(name string) *ast.Ident { return &ast.Ident{NamePos: pos, Name: name} }
-	call := g.Call
-	var pre ast.Stmt
-	if n := len(call.Args); n > 0 && !(n == 1 && isCall(call.Args[0])) {
-		as := &ast.AssignStmt{TokPos: pos, Tok: token.DEFINE}
-		args := make([]ast.Expr, n)
-		for i, a := range call.Args {
-			id := ident("__gpA" + string(rune('0'+i%10)) + strings.Repeat("_", i/10))
-			as.Lhs = append(as.Lhs, id)
-			as.Rhs = append(as.Rhs, a)
-			args[i] = ident(id.Name)
-		}
-		c := *call
-		c.Args = args
-		call = &c
-		pre = as
-	}
-	body := &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
-		&ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{Fun: ident("__gpGoGuard"), Lparen: pos, Rparen: pos}},
-		&ast.ExprStmt{X: call},
+	pre, call := hoistArgs(g.Call, pos)
+	guard := &ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{
+		Fun: ident("__gpGoGuard"), Lparen: pos, Rparen: pos,
+		Args: []ast.Expr{&ast.BasicLit{ValuePos: pos, Kind: token.INT, Value: strconv.Itoa(int(pos))}},
 	}}
-	lit := &ast.FuncLit{Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}}, Body: body}
-	gs := &ast.GoStmt{Go: pos, Call: &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}}
-	if pre == nil {
-		return gs
+	var gs *ast.GoStmt
+	if lit, ok := unparen(call.Fun).(*ast.FuncLit); ok && lit.Body != nil {
+		body := *lit.Body
+		body.List = append([]ast.Stmt{guard}, body.List...)
+		l := *lit
+		l.Body = &body
+		c := *call
+		c.Fun = &l
+		gs = &ast.GoStmt{Go: pos, Call: &c}
+	} else {
+		body := &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{guard, &ast.ExprStmt{X: call}}}
+		lit := &ast.FuncLit{Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}}, Body: body}
+		gs = &ast.GoStmt{Go: pos, Call: &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}}
 	}
-	return &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{pre, gs}}
+	list := []ast.Stmt{gs}
+	if pre != nil {
+		list = []ast.Stmt{pre, gs}
+	}
+	starter := &ast.FuncLit{
+		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}},
+		Body: &ast.BlockStmt{Lbrace: pos, List: list, Rbrace: pos},
+	}
+	return &ast.ExprStmt{X: &ast.CallExpr{Fun: starter, Lparen: pos, Rparen: pos}}
+}
+
+// hoistArgs evaluates the arguments of call into temporaries, for a call
+// made later (go, defer): `f(a, 1)` → `__gpA0 := a` and `f(__gpA0, 1)`.
+// Literals stay in place, keeping the type the parameter gives them, and so
+// does a multi-valued call as the only argument. pre is nil when nothing is
+// hoisted.
+func hoistArgs(call *ast.CallExpr, pos token.Pos) (pre ast.Stmt, out *ast.CallExpr) {
+	n := len(call.Args)
+	if n == 0 || n == 1 && isCall(call.Args[0]) {
+		return nil, call
+	}
+	as := &ast.AssignStmt{TokPos: pos, Tok: token.DEFINE}
+	args := make([]ast.Expr, n)
+	for i, a := range call.Args {
+		if isLiteral(a) {
+			args[i] = a
+			continue
+		}
+		name := "__gpA" + string(rune('0'+i%10)) + strings.Repeat("_", i/10)
+		as.Lhs = append(as.Lhs, &ast.Ident{NamePos: pos, Name: name})
+		as.Rhs = append(as.Rhs, a)
+		args[i] = &ast.Ident{NamePos: pos, Name: name}
+	}
+	if len(as.Lhs) == 0 {
+		return nil, call
+	}
+	c := *call
+	c.Args = args
+	return as, &c
+}
+
+// rewriteTop rewrites what yaegi mishandles in a cell's top-level code
+// (outside function literals):
+//
+//   - defer: yaegi keeps a top-level deferred call in its global frame and
+//     runs it again at the end of every later unit of the session. `defer
+//     f(a)` becomes `{ __gpA0 := a; __gp.Defer(func() { f(__gpA0) }) }` and
+//     the session runs the calls when the cell ends, last first, as Go does
+//     at the end of main. A recover in them does not stop a panic of the
+//     cell, which is already reported.
+//   - a type switch binding a name (`switch v := x.(type)`) directly at top
+//     level makes yaegi fail ("index out of range"); inside a block it
+//     works, so it is put in one.
+//   - a select with a two-value receive (`case v, ok := <-ch`) in top-level
+//     code makes yaegi fail ("undefined: v"); inside a function it works,
+//     so the select runs in `func() { select {...} }()`, unless it holds a
+//     return or a labelled break, continue or goto, which would then
+//     target the function literal (yaegi's error is left to show then).
+//   - `v, ok := m[k]` and `v, ok := x.(T)` declaring globals: see commaOK.
+func rewriteTop(body *ast.BlockStmt) {
+	if body == nil {
+		return
+	}
+	for i, st := range body.List {
+		body.List[i] = commaOK(st)
+		if ts, ok := st.(*ast.TypeSwitchStmt); ok {
+			if _, binds := ts.Assign.(*ast.AssignStmt); binds {
+				body.List[i] = &ast.BlockStmt{Lbrace: ts.Pos(), List: []ast.Stmt{ts}, Rbrace: ts.End() - 1}
+			}
+		}
+	}
+	var rewrite func(list []ast.Stmt)
+	rewrite = func(list []ast.Stmt) {
+		for i, st := range list {
+			if d, ok := st.(*ast.DeferStmt); ok {
+				list[i] = deferToSession(d)
+				continue
+			}
+			ast.Inspect(st, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncLit:
+					return false // its defers are its own
+				case *ast.BlockStmt:
+					rewrite(n.List)
+					return false
+				case *ast.CaseClause:
+					rewrite(n.Body)
+					return false
+				case *ast.CommClause:
+					rewrite(n.Body)
+					return false
+				case *ast.LabeledStmt:
+					if d, ok := n.Stmt.(*ast.DeferStmt); ok {
+						n.Stmt = deferToSession(d)
+						return false
+					}
+				}
+				return true
+			})
+		}
+	}
+	rewrite(body.List)
+	wrapSelects(body.List)
+}
+
+// wrapSelects puts the top-level selects that need it in a function
+// literal (see rewriteTop).
+func wrapSelects(list []ast.Stmt) {
+	for i, st := range list {
+		if sel, ok := st.(*ast.SelectStmt); ok && hasTwoValueRecv(sel) && !escapes(sel) {
+			pos := sel.Select
+			lit := &ast.FuncLit{
+				Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}},
+				Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{sel}, Rbrace: sel.End() - 1},
+			}
+			list[i] = &ast.ExprStmt{X: &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}}
+			continue
+		}
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.BlockStmt:
+				wrapSelects(n.List)
+				return false
+			case *ast.CaseClause:
+				wrapSelects(n.Body)
+				return false
+			case *ast.CommClause:
+				wrapSelects(n.Body)
+				return false
+			}
+			return true
+		})
+	}
+}
+
+func hasTwoValueRecv(sel *ast.SelectStmt) bool {
+	for _, c := range sel.Body.List {
+		if as, ok := c.(*ast.CommClause).Comm.(*ast.AssignStmt); ok && len(as.Lhs) == 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// escapes reports whether n holds a return, or a labelled branch, outside
+// function literals.
+func escapes(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		case *ast.BranchStmt:
+			found = found || n.Label != nil || n.Tok == token.GOTO
+		}
+		return !found
+	})
+	return found
+}
+
+// commaOK rewrites a top-level `v, ok := m[k]` or `v, ok := x.(T)`, which
+// yaegi cannot type when it declares globals ("nil type"), into one var
+// declaration it can:
+//
+//	var (ok = __gp.Has(m, k); v = m[k])
+//	var (ok bool; v = func() T { v, o := x.(T); ok = o; return v }())
+//
+// m and k are evaluated twice, so they must be plain operands (names,
+// literals, selectors); anything else is left as it is.
+func commaOK(st ast.Stmt) ast.Stmt {
+	as, ok := st.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+		return st
+	}
+	v, ok1 := as.Lhs[0].(*ast.Ident)
+	okID, ok2 := as.Lhs[1].(*ast.Ident)
+	if !ok1 || !ok2 {
+		return st
+	}
+	pos := as.Pos()
+	ident := func(name string) *ast.Ident { return &ast.Ident{NamePos: pos, Name: name} }
+	spec := func(name *ast.Ident, typ, val ast.Expr) ast.Spec {
+		vs := &ast.ValueSpec{Names: []*ast.Ident{name}, Type: typ}
+		if val != nil {
+			vs.Values = []ast.Expr{val}
+		}
+		return vs
+	}
+	var specs []ast.Spec
+	switch x := as.Rhs[0].(type) {
+	case *ast.IndexExpr:
+		if !plainOperand(x.X) || !plainOperand(x.Index) {
+			return st
+		}
+		if okID.Name != "_" {
+			has := &ast.CallExpr{Fun: &ast.SelectorExpr{X: ident(hiddenName), Sel: ident("Has")}, Lparen: pos, Args: []ast.Expr{x.X, x.Index}, Rparen: pos}
+			specs = append(specs, spec(okID, nil, has))
+		}
+		if v.Name != "_" {
+			specs = append(specs, spec(v, nil, x))
+		}
+	case *ast.TypeAssertExpr:
+		if x.Type == nil {
+			return st
+		}
+		if okID.Name == "_" {
+			return &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Specs: []ast.Spec{spec(v, nil, x)}}}
+		}
+		specs = append(specs, spec(okID, ident("bool"), nil))
+		if v.Name != "_" {
+			// func() T { __gpV, __gpO := x.(T); ok = __gpO; return __gpV }()
+			body := []ast.Stmt{
+				&ast.AssignStmt{Lhs: []ast.Expr{ident("__gpV"), ident("__gpO")}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{x}},
+				&ast.AssignStmt{Lhs: []ast.Expr{ident(okID.Name)}, TokPos: pos, Tok: token.ASSIGN, Rhs: []ast.Expr{ident("__gpO")}},
+				&ast.ReturnStmt{Return: pos, Results: []ast.Expr{ident("__gpV")}},
+			}
+			lit := &ast.FuncLit{
+				Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}, Results: &ast.FieldList{List: []*ast.Field{{Type: x.Type}}}},
+				Body: &ast.BlockStmt{Lbrace: pos, List: body, Rbrace: pos},
+			}
+			specs = append(specs, spec(v, nil, &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}))
+		} else {
+			// _, ok := x.(T): ok = func() bool { _, __gpO := x.(T); return __gpO }()
+			specs = specs[:0]
+			body := []ast.Stmt{
+				&ast.AssignStmt{Lhs: []ast.Expr{ident("_"), ident("__gpO")}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{x}},
+				&ast.ReturnStmt{Return: pos, Results: []ast.Expr{ident("__gpO")}},
+			}
+			lit := &ast.FuncLit{
+				Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}, Results: &ast.FieldList{List: []*ast.Field{{Type: ident("bool")}}}},
+				Body: &ast.BlockStmt{Lbrace: pos, List: body, Rbrace: pos},
+			}
+			specs = append(specs, spec(okID, nil, &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}))
+		}
+	default:
+		return st
+	}
+	if len(specs) == 0 {
+		return st
+	}
+	return &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: pos, Tok: token.VAR, Lparen: pos, Specs: specs, Rparen: pos}}
+}
+
+// plainOperand reports an expression without side effects and cheap to
+// evaluate twice.
+func plainOperand(x ast.Expr) bool {
+	switch x := unparen(x).(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.SelectorExpr:
+		return plainOperand(x.X)
+	}
+	return false
+}
+
+// deferToSession turns a top-level defer into its registration with the
+// session (see rewriteTop):
+//
+//	defer f(a, 1)   →   __gp.Defer(func() func() { __gpA0 := a; return func() { f(__gpA0, 1) } }())
+//
+// The arguments are bound in a function called at once, not in a block:
+// yaegi reuses a block's variables from one loop iteration to the next, and
+// a closure kept until the cell ends would see the last iteration's values.
+// A call frees its frame's variables to the closures it made.
+func deferToSession(d *ast.DeferStmt) ast.Stmt {
+	pos := d.Defer
+	pre, call := hoistArgs(d.Call, pos)
+	noParams := func() *ast.FuncType {
+		return &ast.FuncType{Func: pos, Params: &ast.FieldList{Opening: pos, Closing: pos}}
+	}
+	var fn ast.Expr
+	if lit, ok := unparen(call.Fun).(*ast.FuncLit); ok && len(call.Args) == 0 {
+		fn = lit
+	} else {
+		fn = &ast.FuncLit{Type: noParams(), Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{&ast.ExprStmt{X: call}}, Rbrace: pos}}
+	}
+	if pre != nil {
+		bt := noParams()
+		bt.Results = &ast.FieldList{List: []*ast.Field{{Type: noParams()}}}
+		binder := &ast.FuncLit{Type: bt, Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
+			pre, &ast.ReturnStmt{Return: pos, Results: []ast.Expr{fn}},
+		}}}
+		fn = &ast.CallExpr{Fun: binder, Lparen: pos, Rparen: pos}
+	}
+	return &ast.ExprStmt{X: &ast.CallExpr{
+		Fun:    &ast.SelectorExpr{X: &ast.Ident{NamePos: pos, Name: hiddenName}, Sel: &ast.Ident{NamePos: pos, Name: "Defer"}},
+		Lparen: pos, Args: []ast.Expr{fn}, Rparen: pos,
+	}}
 }
 
 func isCall(x ast.Expr) bool {

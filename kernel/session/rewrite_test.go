@@ -100,7 +100,7 @@ func TestTupleRewrite(t *testing.T) {
 			t.Fatalf("%s: %v", tc.in, err)
 		}
 		body := f.Decls[0].(*ast.FuncDecl).Body
-		rewriteNode(body, &rewriteEnv{userNames: map[string]bool{}, intNames: map[string]bool{}})
+		rewriteNode(body, &rewriteEnv{userNames: map[string]bool{}})
 		var b strings.Builder
 		printer.Fprint(&b, token.NewFileSet(), body.List[0])
 		if got := b.String(); got != tc.want {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/token"
 	"io"
 	"path"
 	"reflect"
@@ -31,6 +32,12 @@ type Options struct {
 	// GoroutinePanic is called, on the panicking goroutine, when a goroutine
 	// started by a `go` statement in a cell panics. The process lives on. When
 	// nil, the panic is written to Stderr.
+	//
+	// It is called without any lock of the session: while a cell runs (the
+	// one that started the goroutine or a later one) and concurrently with
+	// itself when several goroutines panic, so it must be safe for
+	// concurrent use. It may call the session's methods; those wait for the
+	// running cell. The last frame of the traceback is the go statement.
 	GoroutinePanic func(*PanicError)
 }
 
@@ -69,6 +76,14 @@ type Session struct {
 	compiled map[string]reflect.Value
 	closed   bool
 	docs     docCache
+	// known caches the names of the package scope, for checkUndefined.
+	known knownNames
+	// pkgIndex maps package names to the import paths of the known
+	// packages, for auto-import.
+	pkgIndex map[string][]string
+	// srcExports are the exported names of the packages yaegi compiles
+	// from source (generic parts of the standard library), by path.
+	srcExports map[string]map[string]bool
 
 	// jobs hands a compiled unit to __gp.Run (see exec).
 	jobs chan *job
@@ -79,6 +94,9 @@ type Session struct {
 	// staleDone is set when renew failed after an interrupt: yaegi's
 	// cancellation channel is closed until an EvalWithContext renews it.
 	staleDone bool
+	// defers are the top-level deferred calls of the running cell.
+	deferMu sync.Mutex
+	defers  []func()
 	// release is closed when the current interpreter is abandoned, letting
 	// the goroutines of interrupted units finish (see runJob).
 	release chan struct{}
@@ -122,9 +140,9 @@ func __gpMax[T __gpOrdered](x T, y ...T) T {
 
 func __gpClear(x any) { __gp.Clear(x) }
 
-func __gpGoGuard() {
+func __gpGoGuard(at int) {
 	if r := recover(); r != nil {
-		__gp.GoPanic(r)
+		__gp.GoPanic(r, at)
 	}
 }
 `
@@ -142,9 +160,11 @@ func New(opts Options) (*Session, error) {
 	s.stdout = lockedWriter{&s.outMu, out}
 	s.stderr = lockedWriter{&s.outMu, errw}
 	s.symbols = map[string]map[string]reflect.Value{}
+	var keys []string
 	for _, ex := range append([]interp.Exports{stdlib.Symbols}, opts.Symbols...) {
 		for k, v := range ex {
 			s.symbols[path.Dir(k)] = v
+			keys = append(keys, k)
 		}
 	}
 	in, hidden, ps, err := s.newInterp()
@@ -153,6 +173,13 @@ func New(opts Options) (*Session, error) {
 	}
 	s.in, s.hidden, s.progs = in, hidden, ps
 	s.release = make(chan struct{})
+	s.srcExports = srcExports(in)
+	for p := range s.srcExports {
+		if _, ok := s.symbols[p]; !ok {
+			keys = append(keys, p+"/"+pkgName(p))
+		}
+	}
+	s.pkgIndex = indexPackages(keys)
 	return s, nil
 }
 
@@ -197,9 +224,11 @@ func (s *Session) newInterp() (*interp.Interpreter, map[string]reflect.Value, *h
 	hidden := map[string]reflect.Value{
 		"Collect": reflect.ValueOf(func(a ...any) []any { return a }),
 		"Clear":   reflect.ValueOf(clearValue),
-		"GoPanic": reflect.ValueOf(s.goPanic),
+		"GoPanic": reflect.ValueOf(func(r any, at int) { s.goPanic(r, in.FileSet(), token.Pos(at)) }),
 		"Run":     reflect.ValueOf(s.runJob),
 		"Park":    reflect.ValueOf(s.parkJob),
+		"Defer":   reflect.ValueOf(s.deferCall),
+		"Has":     reflect.ValueOf(mapHas),
 	}
 	if err := in.Use(interp.Exports{"os/os": osSyms, hiddenPath + "/" + hiddenName: hidden}); err != nil {
 		return nil, nil, nil, fmt.Errorf("session: loading session symbols: %w", err)
@@ -234,12 +263,24 @@ func (s *Session) newInterp() (*interp.Interpreter, map[string]reflect.Value, *h
 }
 
 // goPanic is called by interpreted code (the __gpGoGuard prelude function) on
-// a goroutine whose function panicked.
-func (s *Session) goPanic(r any) {
-	s.mu.Lock()
+// a goroutine whose function panicked; at is the position of its go
+// statement in fset. It does not take the session's lock, so that the panic
+// is reported while the cell that is running goes on (the traceback needs
+// only the line space and the trace collector, which have their own locks).
+func (s *Session) goPanic(r any, fset *token.FileSet, at token.Pos) {
+	if rv, ok := r.(reflect.Value); ok && rv.IsValid() && rv.CanInterface() {
+		r = rv.Interface()
+	}
 	tb := s.traceback(s.tc.drain(), span{base: -1})
-	s.mu.Unlock()
+	if p := fset.Position(at); p.Line > 0 {
+		if sp, ok := s.ls.find(p.Line); ok {
+			tb = append(tb, sp.label(span{base: -1}, p.Line-sp.base, p.Column)+" in go statement")
+		}
+	}
 	pe := &PanicError{Value: r, Message: fmt.Sprint(r), Traceback: tb}
+	if e, ok := r.(error); ok {
+		pe.Message = e.Error()
+	}
 	if s.opts.GoroutinePanic != nil {
 		s.opts.GoroutinePanic(pe)
 		return
@@ -248,6 +289,27 @@ func (s *Session) goPanic(r any) {
 	for _, l := range pe.Traceback {
 		fmt.Fprintf(s.stderr, "\t%s\n", l)
 	}
+}
+
+// mapHas reports whether map m has key k (see commaOK); k is converted to
+// the key type as an untyped constant would be.
+func mapHas(m, k any) bool {
+	mv := reflect.ValueOf(m)
+	if mv.Kind() != reflect.Map || mv.IsNil() {
+		return false
+	}
+	kt := mv.Type().Key()
+	kv := reflect.ValueOf(k)
+	switch {
+	case !kv.IsValid():
+		kv = reflect.Zero(kt)
+	case kv.Type() != kt && kv.Type().ConvertibleTo(kt):
+		kv = kv.Convert(kt)
+	}
+	if !kv.Type().AssignableTo(kt) {
+		return false
+	}
+	return mv.MapIndex(kv).IsValid()
 }
 
 // clearValue implements the clear builtin for maps and slices.
@@ -324,4 +386,5 @@ func (s *Session) swap(in *interp.Interpreter, hidden map[string]reflect.Value, 
 	s.release = make(chan struct{})
 	s.in, s.hidden, s.progs = in, hidden, ps
 	s.staleDone = false
+	s.known.reset()
 }

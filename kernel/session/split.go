@@ -66,10 +66,12 @@ func splitCell(code string) ([]chunk, error) {
 
 	var out []chunk
 	depth := 0
-	header := false // inside the header of a for/if/switch at depth 0
-	start := -1     // index in toks of the open chunk's first token
-	docTok := -1    // index of the first comment in a run that precedes a chunk
-	lastLine := 0   // line of the end of the previous comment, for doc runs
+	header := false     // inside the header of a for/if/switch at depth 0
+	start := -1         // index in toks of the open chunk's first token
+	docTok := -1        // index of the first comment in a run that precedes a chunk
+	lastLine := 0       // line of the end of the previous comment, for doc runs
+	var braces []bool   // open braces: whether each opens a struct or interface type
+	closedType := false // the last '}' closed a struct or interface type
 	offset := func(p token.Pos) int { return file.Offset(p) }
 	endOf := func(t tok) int {
 		if t.tok == token.SEMICOLON && t.lit == "\n" {
@@ -119,15 +121,21 @@ func splitCell(code string) ([]chunk, error) {
 				header = true
 			}
 		case token.LBRACE:
-			if depth == 0 {
+			tokAt := func(i int) token.Token { return toks[i].tok }
+			if depth == 0 && !(header && literalBrace(toks, i, tokAt, closedType)) {
 				header = false
 			}
+			braces = append(braces, i > 0 && (tokAt(i-1) == token.STRUCT || tokAt(i-1) == token.INTERFACE))
 			depth++
 		case token.LPAREN, token.LBRACK:
 			depth++
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			if depth > 0 {
 				depth--
+			}
+			if t.tok == token.RBRACE && len(braces) > 0 {
+				closedType = braces[len(braces)-1]
+				braces = braces[:len(braces)-1]
 			}
 		case token.SEMICOLON:
 			if depth == 0 && !header {
@@ -144,6 +152,36 @@ func splitCell(code string) ([]chunk, error) {
 	}
 	closeChunk(len(toks))
 	return out, nil
+}
+
+// literalBrace reports whether the '{' at toks[i], at depth 0 in the header
+// of an if, for or switch, opens a type or a composite literal rather than
+// the statement's block: `if m := []int{9}; len(m) > 0 {`. Go requires
+// parentheses around a literal whose type is a plain name there, so the
+// brace is a literal's when it follows a slice, array or map type (`]T`,
+// `]*p.T`) or a struct or interface type (afterType: the '}' before it
+// closed one), and a type's when it follows struct or interface.
+func literalBrace[T any](toks []T, i int, tokAt func(int) token.Token, afterType bool) bool {
+	j := i - 1
+	if j < 0 {
+		return false
+	}
+	switch tokAt(j) {
+	case token.STRUCT, token.INTERFACE:
+		return true
+	case token.RBRACE:
+		return afterType
+	case token.IDENT:
+		if j >= 2 && tokAt(j-1) == token.PERIOD && tokAt(j-2) == token.IDENT {
+			j -= 2
+		}
+		j--
+		for j >= 0 && tokAt(j) == token.MUL {
+			j--
+		}
+		return j >= 0 && tokAt(j) == token.RBRACK
+	}
+	return false
 }
 
 // classify names the kind of the chunk that starts at toks[i].

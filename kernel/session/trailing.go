@@ -7,6 +7,8 @@ import (
 	"path"
 	"reflect"
 	"strings"
+
+	"github.com/traefik/yaegi/interp"
 )
 
 // callInfo is what the session knows statically about a call's results.
@@ -97,64 +99,96 @@ func (s *Session) callInfo(c *ast.CallExpr) callInfo {
 	return callInfo{}
 }
 
-// runTrailing evaluates the cell's trailing expression statement and reports
-// its value. A call with several results is evaluated through
-// __gp.Collect(call), which Go allows for a multi-valued call as the only
-// argument of a variadic function, so that a (T, error) result can be checked.
-func (s *Session) runTrailing(ctx context.Context, pc *parsedCell, es *ast.ExprStmt) (Result, error) {
+// prepareTrailing compiles the cell's trailing expression statement and
+// returns what runs it and reports its value. A call with several results
+// is evaluated through __gp.Collect(call), which Go allows for a
+// multi-valued call as the only argument of a variadic function, so that a
+// (T, error) result can be checked.
+func (s *Session) prepareTrailing(pc *parsedCell, es *ast.ExprStmt) (func(context.Context) (Result, error), error) {
 	blk := func(x ast.Expr) *ast.BlockStmt {
 		return &ast.BlockStmt{Lbrace: pc.body.Lbrace, List: []ast.Stmt{&ast.ExprStmt{X: x}}, Rbrace: pc.body.Rbrace}
 	}
-	call, isCall := unparen(es.X).(*ast.CallExpr)
-	if !isCall {
-		v, err := s.run(ctx, blk(es.X), pc)
-		if err != nil {
+	noValue := func(prog *interp.Program) func(context.Context) (Result, error) {
+		return func(ctx context.Context) (Result, error) {
+			_, err := s.exec(ctx, prog, pc.sp)
 			return Result{}, err
 		}
-		return Result{Value: v, HasValue: true}, nil
+	}
+	call, isCall := unparen(es.X).(*ast.CallExpr)
+	if !isCall {
+		prog, err := s.prepare(blk(es.X), pc)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (Result, error) {
+			v, err := s.exec(ctx, prog, pc.sp)
+			if err != nil {
+				return Result{}, err
+			}
+			return Result{Value: v, HasValue: true}, nil
+		}, nil
 	}
 	info := s.callInfo(call)
 	if info.prints || (info.known && info.n == 0) {
-		_, err := s.run(ctx, blk(es.X), pc)
-		return Result{}, err
+		prog, err := s.prepare(blk(es.X), pc)
+		if err != nil {
+			return nil, err
+		}
+		return noValue(prog), nil
 	}
 	if info.known && info.n == 1 {
-		v, err := s.run(ctx, blk(es.X), pc)
+		prog, err := s.prepare(blk(es.X), pc)
 		if err != nil {
-			return Result{}, err
+			return nil, err
 		}
-		if info.errLast {
-			// A call whose only result is an error (os.Setenv,
-			// display.Display) is run for its effect: a nil error is no
-			// value, as the error of a (T, error) call is not one.
-			if v.IsValid() && v.Kind() == reflect.Interface {
-				v = v.Elem()
+		return func(ctx context.Context) (Result, error) {
+			v, err := s.exec(ctx, prog, pc.sp)
+			if err != nil {
+				return Result{}, err
 			}
-			if e, ok := interfaceValue(v).(error); ok && e != nil {
-				return Result{}, &RuntimeError{Err: e}
+			if info.errLast {
+				// A call whose only result is an error (os.Setenv,
+				// display.Display) is run for its effect: a nil error is no
+				// value, as the error of a (T, error) call is not one.
+				if v.IsValid() && v.Kind() == reflect.Interface {
+					v = v.Elem()
+				}
+				if e, ok := interfaceValue(v).(error); ok && e != nil {
+					return Result{}, &RuntimeError{Err: e}
+				}
+				return Result{}, nil
 			}
-			return Result{}, nil
-		}
-		return Result{Value: v, HasValue: v.IsValid()}, nil
+			return Result{Value: v, HasValue: v.IsValid()}, nil
+		}, nil
 	}
 	pos := call.Pos()
 	collect := &ast.CallExpr{
 		Fun:    &ast.SelectorExpr{X: &ast.Ident{NamePos: pos, Name: hiddenName}, Sel: &ast.Ident{NamePos: pos, Name: "Collect"}},
 		Lparen: pos, Args: []ast.Expr{es.X}, Rparen: call.End(),
 	}
-	prog, err := compileAST(s.in, blk(collect))
+	prog, err := s.compile(blk(collect))
 	if err != nil {
 		if info.known {
-			return Result{}, s.explain(err, pc)
+			return nil, s.explain(err, pc)
 		}
 		// Most likely a call without results: run it as a statement.
-		_, err := s.run(ctx, blk(es.X), pc)
-		return Result{}, err
+		prog, err := s.prepare(blk(es.X), pc)
+		if err != nil {
+			return nil, err
+		}
+		return noValue(prog), nil
 	}
-	v, err := s.exec(ctx, prog, pc.sp)
-	if err != nil {
-		return Result{}, err
-	}
+	return func(ctx context.Context) (Result, error) {
+		v, err := s.exec(ctx, prog, pc.sp)
+		if err != nil {
+			return Result{}, err
+		}
+		return collected(v, info)
+	}, nil
+}
+
+// collected reports the values __gp.Collect gathered.
+func collected(v reflect.Value, info callInfo) (Result, error) {
 	vals, _ := v.Interface().([]any)
 	n := len(vals)
 	errLast := info.errLast
