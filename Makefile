@@ -37,8 +37,15 @@ gotest:
 
 # The Jupyter suites use a binary built here and a kernelspec installed into a
 # temporary prefix by kernel/jupytertest/conftest.py.
+# One pytest run per suite: each has its own conftest.py, and test modules import
+# helpers from theirs by name.
+PYTEST_SUITES := kernel/jupytertest parallel/magics/jupytertest notebooks
+
 pytest: build
-	GOPARALLEL_BIN=$(CURDIR)/$(BIN) $(PYTHON) -m pytest -q kernel/jupytertest parallel/magics/jupytertest notebooks
+	@set -e; for suite in $(PYTEST_SUITES); do \
+		echo "== pytest $$suite"; \
+		GOPARALLEL_BIN=$(CURDIR)/$(BIN) $(PYTHON) -m pytest -q $$suite; \
+	done
 
 install:
 	./install.sh
