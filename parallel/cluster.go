@@ -22,6 +22,10 @@ type ClusterOptions struct {
 	Executable string
 	// Daemonize leaves the cluster running after this process exits.
 	Daemonize bool
+	// Transport is "tcp" (loopback) or "ipc" (Unix sockets in a private temp
+	// directory); empty means ipcluster.DefaultTransport. The engines run on this
+	// host either way.
+	Transport string
 	// Timeout bounds the wait for every engine to register (default 60 s).
 	Timeout time.Duration
 	// Log receives progress lines ("Engines appear to have started successfully").
@@ -49,7 +53,7 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 func StartClusterContext(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	c, err := ipcluster.Start(ctx, ipcluster.Options{
 		N: opts.N, Profile: opts.Profile, ClusterID: opts.ClusterID, Executable: opts.Executable,
-		Daemonize: opts.Daemonize, StartTimeout: opts.Timeout, Log: opts.Log,
+		Daemonize: opts.Daemonize, Transport: opts.Transport, StartTimeout: opts.Timeout, Log: opts.Log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("parallel: starting cluster: %w", err)

@@ -16,7 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +47,11 @@ type Controller struct {
 	clientFile, engineFile string
 	clientConn             protocol.ClientConnection
 	engineConn             protocol.EngineConnection
+
+	// ipcFiles are the socket files of an ipc controller; ipcDir is the
+	// directory New made for them ("" when the caller chose the prefix).
+	ipcFiles []string
+	ipcDir   string
 
 	mu       sync.Mutex
 	started  bool
@@ -79,8 +87,23 @@ func New(opts Options) (*Controller, error) {
 	sockCtx, cancel := context.WithCancel(context.Background())
 	c.sockCancel = cancel
 	topts := transport.Options{Logger: opts.Logger}
+	if opts.Transport == "ipc" {
+		if opts.IP == "" {
+			if c.ipcDir, err = makeIPCDir(); err != nil {
+				cancel()
+				return nil, err
+			}
+			opts.IP = filepath.Join(c.ipcDir, "c")
+		}
+		opts.EnginePort, opts.ClientPort, opts.NotifyPort = ipcPorts(opts.EnginePort, opts.ClientPort, opts.NotifyPort)
+		c.opts = opts
+	}
 	listen := func(kind transport.Kind, port int) (*transport.Socket, error) {
 		ep := "tcp://" + net.JoinHostPort(opts.IP, strconv.Itoa(port))
+		if opts.Transport == "ipc" {
+			ep = ipcEndpoint(opts.IP, port)
+			c.ipcFiles = append(c.ipcFiles, strings.TrimPrefix(ep, "ipc://"))
+		}
 		return transport.Listen(sockCtx, kind, ep, codec, topts)
 	}
 	if c.engineSock, err = listen(transport.Router, opts.EnginePort); err == nil {
@@ -93,12 +116,19 @@ func New(opts Options) (*Controller, error) {
 		return nil, fmt.Errorf("controller: %w", err)
 	}
 
+	// With ipc the "ip" of the connection files is the socket path prefix, which
+	// is where engines and clients connect (jupyter's convention); there is no
+	// location, since no other host can reach the sockets.
+	ip, enginePort, clientPort, notifyPort := opts.Location, c.engineSock.Port(), c.clientSock.Port(), c.notifySock.Port()
+	if opts.Transport == "ipc" {
+		ip, enginePort, clientPort, notifyPort = opts.IP, opts.EnginePort, opts.ClientPort, opts.NotifyPort
+	}
 	c.clientConn = protocol.ClientConnection{
-		Transport: "tcp", IP: opts.Location, ClientPort: c.clientSock.Port(), NotifyPort: c.notifySock.Port(),
+		Transport: opts.Transport, IP: ip, ClientPort: clientPort, NotifyPort: notifyPort,
 		Key: key, SignatureScheme: protocol.SignatureScheme, ClusterID: opts.ClusterID, Location: opts.Location,
 	}
 	c.engineConn = protocol.EngineConnection{
-		Transport: "tcp", IP: opts.Location, EnginePort: c.engineSock.Port(),
+		Transport: opts.Transport, IP: ip, EnginePort: enginePort,
 		Key: key, SignatureScheme: protocol.SignatureScheme, ClusterID: opts.ClusterID, Location: opts.Location,
 		ClusterSize: opts.ClusterSize,
 	}
@@ -137,7 +167,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer close(c.done)
 
 	log := c.opts.Logger
-	log.Info("controller: serving", "engine_port", c.engineConn.EnginePort, "client_port", c.clientConn.ClientPort,
+	log.Info("controller: serving", "transport", c.engineConn.Transport, "ip", c.engineConn.IP, "engine_port", c.engineConn.EnginePort, "client_port", c.clientConn.ClientPort,
 		"notify_port", c.clientConn.NotifyPort, "client_file", c.clientFile, "engine_file", c.engineFile)
 
 	// Readers: one goroutine per socket owns its reads.
@@ -248,6 +278,17 @@ func (c *Controller) closeSockets() {
 		}
 	}
 	c.sockCancel()
+	// Closing a listener unlinks its socket file, but a bind that failed half way
+	// or a listener zmq4 did not close may leave one; a stale socket file would
+	// make the next bind on the same prefix fail.
+	for _, f := range c.ipcFiles {
+		if fi, err := os.Lstat(f); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Remove(f)
+		}
+	}
+	if c.ipcDir != "" {
+		os.Remove(c.ipcDir) // only if empty: never delete what we did not create
+	}
 }
 
 // ClientConnection returns what clients need to connect (the content of the

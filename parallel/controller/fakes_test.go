@@ -58,7 +58,12 @@ func startController(t testing.TB, opts Options) *cluster {
 	return cl
 }
 
-func (cl *cluster) endpoint(port int) string { return "tcp://127.0.0.1:" + strconv.Itoa(port) }
+func (cl *cluster) endpoint(port int) string {
+	if ec := cl.c.EngineConnection(); ec.Transport == "ipc" {
+		return ipcEndpoint(ec.IP, port)
+	}
+	return "tcp://127.0.0.1:" + strconv.Itoa(port)
+}
 
 func (cl *cluster) codec() *protocol.Codec {
 	codec, err := protocol.NewCodec(protocol.SignatureScheme, []byte(cl.c.ClientConnection().Key))

@@ -36,7 +36,8 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	var logLevel string
 	fs := flag.NewFlagSet("goparallel controller", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.IP, "ip", DefaultIP, "interface to listen on (0.0.0.0 for all)")
+	fs.StringVar(&o.Transport, "transport", DefaultTransport, "tcp, or ipc (Unix sockets: faster, this host only)")
+	fs.StringVar(&o.IP, "ip", DefaultIP, "interface to listen on (0.0.0.0 for all); with ipc, the socket path prefix (default: a new temp dir)")
 	fs.StringVar(&o.Location, "location", "", "address written into the connection files for other hosts (default: --ip)")
 	fs.IntVar(&o.EnginePort, "engine-port", 0, "engine ROUTER port (0: random)")
 	fs.IntVar(&o.ClientPort, "client-port", 0, "client ROUTER port (0: random)")

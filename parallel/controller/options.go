@@ -12,6 +12,7 @@ import (
 // Defaults of [Options]; the flags of `goparallel controller` use the same values.
 const (
 	DefaultIP               = "127.0.0.1"
+	DefaultTransport        = "tcp"
 	DefaultHeartbeatTimeout = 3 * time.Second
 	DefaultScheduler        = "leastload"
 	// DefaultHWM keeps a few balanced tasks queued at each engine, so an engine that
@@ -32,12 +33,20 @@ const (
 // 127.0.0.1 on random ports, writes the default profile's connection files and
 // uses the defaults above.
 type Options struct {
-	// IP is the interface the sockets listen on ("0.0.0.0" for all).
+	// Transport is "tcp" (the default) or "ipc". Unix sockets (ipc) skip the TCP
+	// stack, about halving the cost of large messages, but reach only this host.
+	Transport string
+	// IP is the interface the sockets listen on ("0.0.0.0" for all). With ipc it
+	// is instead the path prefix of the socket files, as in jupyter (socket
+	// IP-PORT); empty (or DefaultIP) means a fresh private directory under
+	// os.TempDir(), removed on Close.
 	IP string
 	// Location is the address written into the connection files, for engines and
 	// clients on other hosts. Empty means IP (or 127.0.0.1 when IP is unspecified).
+	// It cannot be set with ipc.
 	Location string
-	// EnginePort, ClientPort and NotifyPort fix the ports; 0 picks a free port.
+	// EnginePort, ClientPort and NotifyPort fix the ports; 0 picks a free port
+	// (with ipc, 1, 2 and 3, which only name the socket files).
 	EnginePort, ClientPort, NotifyPort int
 
 	// Profile names the profile whose security directory receives the connection
@@ -82,17 +91,42 @@ type Options struct {
 
 // withDefaults returns o with zero fields filled in and checks the rest.
 func (o Options) withDefaults() (Options, error) {
-	if o.IP == "" {
-		o.IP = DefaultIP
+	if o.Transport == "" {
+		o.Transport = DefaultTransport
 	}
-	if net.ParseIP(o.IP) == nil {
-		return o, fmt.Errorf("controller: invalid ip %q", o.IP)
-	}
-	if o.Location == "" {
-		o.Location = o.IP
-		if net.ParseIP(o.IP).IsUnspecified() {
-			o.Location = DefaultIP
+	switch o.Transport {
+	case "tcp":
+		if o.IP == "" {
+			o.IP = DefaultIP
 		}
+		if net.ParseIP(o.IP) == nil {
+			return o, fmt.Errorf("controller: invalid ip %q", o.IP)
+		}
+		if o.Location == "" {
+			o.Location = o.IP
+			if net.ParseIP(o.IP).IsUnspecified() {
+				o.Location = DefaultIP
+			}
+		}
+	case "ipc":
+		if o.Location != "" {
+			return o, fmt.Errorf("controller: --location %q needs the tcp transport: ipc sockets are reachable only on this host", o.Location)
+		}
+		// The --ip flag defaults to DefaultIP, which as a path prefix would put
+		// sockets in the working directory: treat it as "choose for me".
+		if o.IP == DefaultIP {
+			o.IP = ""
+		}
+		if o.IP != "" && net.ParseIP(o.IP) != nil {
+			return o, fmt.Errorf("controller: with ipc, --ip is a socket path prefix, not an address (%q)", o.IP)
+		}
+		for _, p := range []int{o.EnginePort, o.ClientPort, o.NotifyPort} {
+			if p < 0 {
+				return o, fmt.Errorf("controller: negative port %d", p)
+			}
+		}
+	default:
+		return o, fmt.Errorf("controller: unsupported transport %q (want tcp or ipc)", o.Transport)
 	}
 	if o.HeartbeatTimeout <= 0 {
 		o.HeartbeatTimeout = DefaultHeartbeatTimeout

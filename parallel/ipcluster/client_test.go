@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"strconv"
 	"testing"
 	"time"
 
@@ -38,7 +37,11 @@ func newTestClient(t *testing.T, c *Cluster) *testClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notify, err := transport.Dial(ctx, transport.Sub, "tcp://127.0.0.1:"+strconv.Itoa(conn.NotifyPort), codec, transport.Options{Logger: quiet})
+	// The notification socket's endpoint is the client socket's with its port,
+	// over whichever transport the cluster uses.
+	nconn := *conn
+	nconn.ClientPort = conn.NotifyPort
+	notify, err := transport.Dial(ctx, transport.Sub, clientEndpoint(&nconn), codec, transport.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

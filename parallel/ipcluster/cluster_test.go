@@ -266,9 +266,20 @@ func TestFourEngines(t *testing.T) {
 		}
 		jsonUnmarshal(engConn, &ec)
 		ports := []int{ec.EnginePort, tc.conn.ClientPort, tc.conn.NotifyPort}
+		// The endpoint of a port over the cluster's transport, and what net.Dial
+		// takes to reach it.
+		endpoint := func(port int) string {
+			conn := *tc.conn
+			conn.ClientPort = port
+			return clientEndpoint(&conn)
+		}
 		for _, port := range ports {
+			network, addr := "tcp", "127.0.0.1:"+strconv.Itoa(port)
+			if path, ok := strings.CutPrefix(endpoint(port), "ipc://"); ok {
+				network, addr = "unix", path
+			}
 			// Raw bytes that are not ZMTP at all.
-			if nc, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			if nc, err := net.Dial(network, addr); err == nil {
 				nc.Write([]byte("GET / HTTP/1.0\r\n\r\n\x00\xff\xff\xff\xff\xff\xff\xff\xff"))
 				nc.Close()
 			}
@@ -276,7 +287,7 @@ func TestFourEngines(t *testing.T) {
 		wrong, _ := protocol.NewCodec(protocol.SignatureScheme, []byte("wrong key"))
 		unsigned, _ := protocol.NewCodec("", nil)
 		for _, port := range ports[:2] {
-			d, err := transport.Dial(context.Background(), transport.Dealer, "tcp://127.0.0.1:"+strconv.Itoa(port), wrong, transport.Options{Logger: quiet})
+			d, err := transport.Dial(context.Background(), transport.Dealer, endpoint(port), wrong, transport.Options{Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -92,8 +94,10 @@ func readStateFile(path string) (*State, error) {
 	return &s, nil
 }
 
-// removeFiles deletes a cluster's state and connection files.
+// removeFiles deletes a cluster's state and connection files, and the socket
+// files an ipc controller left behind when it was killed.
 func removeFiles(p *profile.Profile, clusterID string) error {
+	removeStaleSockets(p, clusterID)
 	var errs []error
 	for _, f := range []string{p.ClusterFile(clusterID), p.ClientFile(clusterID), p.EngineFile(clusterID)} {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -101,6 +105,44 @@ func removeFiles(p *profile.Profile, clusterID string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeStaleSockets removes the ipc socket files named by a cluster's
+// connection files that nothing listens on any more (a controller that exits
+// normally unlinks its own), then their directory if it is a controller-made
+// one ("gp-*") left empty. A stale socket file would make a new controller's
+// bind on the same path fail, and the directories would pile up in the temp dir.
+func removeStaleSockets(p *profile.Profile, clusterID string) {
+	var paths []string
+	if c, err := readClientFile(p.ClientFile(clusterID)); err == nil && c.Transport == "ipc" {
+		paths = append(paths, c.IP+"-"+strconv.Itoa(c.ClientPort), c.IP+"-"+strconv.Itoa(c.NotifyPort))
+	}
+	if b, err := os.ReadFile(p.EngineFile(clusterID)); err == nil {
+		var c protocol.EngineConnection
+		if json.Unmarshal(b, &c) == nil && c.Transport == "ipc" {
+			paths = append(paths, c.IP+"-"+strconv.Itoa(c.EnginePort))
+		}
+	}
+	dirs := map[string]bool{}
+	for _, path := range paths {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSocket == 0 {
+			continue
+		}
+		// A controller that still answers (one started by hand, say) keeps its
+		// sockets.
+		if nc, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			nc.Close()
+			continue
+		}
+		os.Remove(path)
+		dirs[filepath.Dir(path)] = true
+	}
+	for d := range dirs {
+		if strings.HasPrefix(filepath.Base(d), "gp-") {
+			os.Remove(d) // fails, harmlessly, unless empty
+		}
+	}
 }
 
 // List returns the clusters recorded in every profile (or in one, when

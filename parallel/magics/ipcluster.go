@@ -36,12 +36,13 @@ func (s *state) ipclusterMagic(c *kernel.Cell, args string) error {
 	return usageError("%%ipcluster: unknown command %q: %s", words[0], ipclusterUsage)
 }
 
-const ipclusterUsage = "%ipcluster start -n N [--profile P] [--cluster-id ID] [--daemonize]  |  %ipcluster stop [--profile P] [--cluster-id ID]"
+const ipclusterUsage = "%ipcluster start -n N [--profile P] [--cluster-id ID] [--daemonize] [--transport ipc|tcp]  |  %ipcluster stop [--profile P] [--cluster-id ID]"
 
 type clusterFlags struct {
 	n                  int
 	profile, clusterID string
 	daemonize          bool
+	transport          string
 }
 
 func parseClusterFlags(cmd string, words []string) (clusterFlags, error) {
@@ -52,6 +53,7 @@ func parseClusterFlags(cmd string, words []string) (clusterFlags, error) {
 	if cmd == "start" {
 		fs.IntVar(&f.n, "n", 0, "number of engines (default: one per CPU)")
 		fs.BoolVar(&f.daemonize, "daemonize", false, "leave the cluster running when the kernel exits")
+		fs.StringVar(&f.transport, "transport", "", "ipc (Unix sockets, this host only) or tcp (default "+ipcluster.DefaultTransport+")")
 	}
 	fs.StringVar(&f.profile, "profile", "", "profile of the cluster (default: default)")
 	fs.StringVar(&f.clusterID, "cluster-id", "", "id of the cluster within its profile")
@@ -63,6 +65,11 @@ func parseClusterFlags(cmd string, words []string) (clusterFlags, error) {
 	}
 	if f.n < 0 {
 		return f, usageError("%s: -n must be positive", fs.Name())
+	}
+	switch f.transport {
+	case "", "tcp", "ipc":
+	default:
+		return f, usageError("%s: --transport %q: want ipc or tcp", fs.Name(), f.transport)
 	}
 	return f, nil
 }
@@ -80,7 +87,7 @@ func (s *state) ipclusterStart(c *kernel.Cell, words []string) error {
 		return usageError("%%ipcluster: %s, started by %%ipcluster, is running: %%ipcluster stop first", running)
 	}
 	cl, err := parallel.StartClusterContext(c.Context(), parallel.ClusterOptions{
-		N: f.n, Profile: f.profile, ClusterID: f.clusterID, Daemonize: f.daemonize, Log: c.Stdout(),
+		N: f.n, Profile: f.profile, ClusterID: f.clusterID, Daemonize: f.daemonize, Transport: f.transport, Log: c.Stdout(),
 	})
 	if err != nil {
 		return named(err)
