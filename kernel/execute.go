@@ -3,6 +3,7 @@ package kernel
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"time"
 
@@ -125,7 +126,7 @@ func (k *Kernel) runCell(c *Cell) (err error) {
 			if err != nil {
 				return &segmentError{err: err, line: seg.Line, src: seg.Body}
 			}
-			if res.HasValue {
+			if res.HasValue && !isNilInterface(res.Value) {
 				c.SetResult(res.Value)
 			}
 		case magic.Line, magic.Cell:
@@ -181,4 +182,11 @@ func errorReply(count int, ec ErrorContent) any {
 		ExecutionCount int    `json:"execution_count"`
 		ErrorContent
 	}{protocol.ReplyError, count, ec}
+}
+
+// isNilInterface reports whether v is a nil interface value, such as the nil
+// error of a trailing c.Close() that succeeded (yaegi hands interpreted methods'
+// results back as any): like Python's None, it is not shown as Out[n].
+func isNilInterface(v reflect.Value) bool {
+	return v.IsValid() && v.Kind() == reflect.Interface && v.IsNil()
 }

@@ -305,3 +305,22 @@ err`, execOpts{})
 		t.Errorf("reply %v outputs %v", rep, res)
 	}
 }
+
+func TestNilErrorIsNotAResult(t *testing.T) {
+	_, c := startKernel(t, Config{})
+	c.execute("import \"errors\"\ntype closer struct{}\nfunc (closer) Close() error { return nil }\nvar cl closer", execOpts{})
+	for _, tt := range []struct {
+		code            string
+		results, errors int
+	}{
+		{"var e error\ne", 0, 0}, // a nil error, like Python's None
+		{"cl.Close()", 0, 0},
+		{"errors.New(\"boom\")", 0, 1}, // a trailing call's non-nil error is the cell's error
+		{"var v any = 3\nv", 1, 0},
+	} {
+		_, out := c.execute(tt.code, execOpts{})
+		if r, e := len(ofType(out, "execute_result")), len(ofType(out, "error")); r != tt.results || e != tt.errors {
+			t.Errorf("%q: %d results and %d errors, want %d and %d", tt.code, r, e, tt.results, tt.errors)
+		}
+	}
+}
