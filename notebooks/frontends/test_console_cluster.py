@@ -94,8 +94,8 @@ def test_console_cluster(tmp_path):
         assert "Error" not in out, out
         out = con.run("c, err := parallel.Connect()")
         assert "Error" not in out, out
-        out = con.run("err")
-        assert re.search(r"Out\[\d+\]: <nil>", out), out
+        out = con.run("err == nil")
+        assert re.search(r"Out\[\d+\]: true", out), out
         out = con.run("c.IDs()")
         assert re.search(r"Out\[\d+\]: \[\]int\{0, 1, 2, 3\}", out), out
         out = con.run('c.Slice(":").MapSync(func(x int) int { return x * x * x }, []int{0, 1, 2, 3, 4, 5, 6})')
