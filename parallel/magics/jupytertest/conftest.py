@@ -1,50 +1,28 @@
 """Hermetic set-up for the Jupyter client tests of the %px magics.
 
-As kernel/jupytertest/conftest.py does: the goparallel binary is built (or taken
-from $GOPARALLEL_BIN), `goparallel install --prefix TMP` installs its kernelspec
-into a temporary prefix, and JUPYTER_PATH, JUPYTER_CONFIG_DIR,
-JUPYTER_RUNTIME_DIR, JUPYTER_DATA_DIR and GOPARALLEL_DIR point into a temporary
-directory. Each kernel started here gets its own GOPARALLEL_DIR, so the clusters
-it starts (profile files, state files) are its own.
+The set-up is kernel/jupytertest/conftest.py's, loaded from that file and used as
+it is: the goparallel binary is built (or taken from $GOPARALLEL_BIN), its
+kernelspec is installed into a temporary prefix, and JUPYTER_PATH, the Jupyter
+config/runtime/data dirs and GOPARALLEL_DIR point into a temporary directory.
+Each kernel started here also gets its own GOPARALLEL_DIR, so the clusters it
+starts (profile files, state files) are its own.
 """
+import importlib.util
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 
 import pytest
 from jupyter_client.manager import KernelManager
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "goparallel_jupytertest_setup", os.path.join(_HERE, "..", "..", "..", "kernel", "jupytertest", "conftest.py"))
+_setup = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_setup)
 
-_tmp = None
-
-
-def pytest_configure(config):
-    global _tmp
-    _tmp = tempfile.mkdtemp(prefix="goparallel-magicstest-")
-    binary = os.environ.get("GOPARALLEL_BIN")
-    if not binary:
-        os.makedirs(os.path.join(_tmp, "bin"))
-        binary = os.path.join(_tmp, "bin", "goparallel")
-        subprocess.run(["go", "build", "-o", binary, "."], cwd=ROOT, check=True)
-    prefix = os.path.join(_tmp, "prefix")
-    subprocess.run([binary, "install", "--prefix", prefix], check=True, stdout=subprocess.DEVNULL)
-    for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                      ("JUPYTER_DATA_DIR", "data"), ("GOPARALLEL_DIR", "goparallel")]:
-        path = os.path.join(_tmp, sub)
-        os.makedirs(path, exist_ok=True)
-        os.environ[name] = path
-    os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
-    os.environ["GOPARALLEL_TEST_BINARY"] = binary
-
-
-def pytest_unconfigure(config):
-    if _tmp:
-        shutil.rmtree(_tmp, ignore_errors=True)
+pytest_configure = _setup.pytest_configure
+pytest_unconfigure = _setup.pytest_unconfigure
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
