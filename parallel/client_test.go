@@ -60,7 +60,7 @@ func TestConnectAndViews(t *testing.T) {
 
 func TestApply(t *testing.T) {
 	f := NewFakeController(t, 4)
-	f.Apply = square
+	f.SetApply(square)
 	c := f.Connect()
 	dview := c.Slice(":")
 	r, err := dview.Apply(Func("func(x int) int { return a + b + x }"), 27)
@@ -105,12 +105,12 @@ func TestMapDistribution(t *testing.T) {
 	f := NewFakeController(t, 4)
 	var mu sync.Mutex
 	sizes := map[int]int{}
-	f.Apply = func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
+	f.SetApply(func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
 		mu.Lock()
 		sizes[engine] = len(args[0].([]int))
 		mu.Unlock()
 		return square(engine, req, args)
-	}
+	})
 	c := f.Connect()
 	got, err := c.Slice(":").MapSync(Func("func(x int) int { return x * x }"), Range(7))
 	if err != nil || !reflect.DeepEqual(got, []int{0, 1, 4, 9, 16, 25, 36}) {
@@ -210,12 +210,12 @@ func TestExecuteOutputs(t *testing.T) {
 
 func TestRemoteErrors(t *testing.T) {
 	f := NewFakeController(t, 4)
-	f.Apply = func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
+	f.SetApply(func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
 		if engine == 2 {
 			return nil, fmt.Errorf("integer divide by zero")
 		}
 		return 1, nil
-	}
+	})
 	c := f.Connect()
 	_, err := c.Slice(":").ApplySync(Func("func() int { return 1 / x }"))
 	var ce *CompositeError
@@ -235,11 +235,11 @@ func TestRemoteErrors(t *testing.T) {
 func TestEngineDeathAndTimeout(t *testing.T) {
 	f := NewFakeController(t, 4)
 	release := make(chan struct{})
-	f.Hold = func(engine int, req protocol.ApplyRequest) {
+	f.SetHold(func(engine int, req protocol.ApplyRequest) {
 		if engine == 1 {
 			<-release
 		}
-	}
+	})
 	c := f.Connect()
 	ar := c.Slice(":").ApplyAsync(Func("func() int { return 1 }"))
 	if _, err := ar.GetTimeout(50 * time.Millisecond); !errors.Is(err, ErrTimeout) {
@@ -271,7 +271,7 @@ func TestCloseFailsPending(t *testing.T) {
 	f := NewFakeController(t, 2)
 	release := make(chan struct{})
 	defer close(release)
-	f.Hold = func(int, protocol.ApplyRequest) { <-release }
+	f.SetHold(func(int, protocol.ApplyRequest) { <-release })
 	c := f.Connect()
 	ar := c.View().ApplyAsync(Func("func() int { return 1 }"))
 	c.Close()
@@ -285,7 +285,7 @@ func TestCloseFailsPending(t *testing.T) {
 
 func TestLoadBalancedMap(t *testing.T) {
 	f := NewFakeController(t, 4)
-	f.Apply = square
+	f.SetApply(square)
 	c := f.Connect()
 	lview := c.LoadBalancedView()
 	before := len(f.Requests())
@@ -326,7 +326,7 @@ func TestLoadBalancedMap(t *testing.T) {
 
 func TestRemoteAndParallel(t *testing.T) {
 	f := NewFakeController(t, 4)
-	f.Apply = func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
+	f.SetApply(func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
 		if req.Map {
 			xs := args[0].([]float64)
 			out := make([]float64, len(xs))
@@ -344,7 +344,7 @@ func TestRemoteAndParallel(t *testing.T) {
 			return out, nil
 		}
 		return 1000 + engine, nil
-	}
+	})
 	c := f.Connect()
 	dview := c.Slice(":")
 	getpid := dview.Remote(Func("func() int { return os.Getpid() }"))
@@ -417,7 +417,7 @@ func TestInterruptedCellCancels(t *testing.T) {
 	f := NewFakeController(t, 2)
 	release := make(chan struct{})
 	defer close(release)
-	f.Hold = func(int, protocol.ApplyRequest) { <-release }
+	f.SetHold(func(int, protocol.ApplyRequest) { <-release })
 	c := f.Connect()
 	ctx, cancel := context.WithCancel(context.Background())
 	SetHooks(Hooks{CellContext: func() context.Context { return ctx }})
@@ -445,7 +445,7 @@ func TestInterruptedCellCancels(t *testing.T) {
 
 func TestWaitInteractiveDisplays(t *testing.T) {
 	f := NewFakeController(t, 2)
-	f.Apply = square
+	f.SetApply(square)
 	c := f.Connect()
 	var mu sync.Mutex
 	var updates []string

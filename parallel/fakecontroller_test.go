@@ -25,18 +25,35 @@ type FakeController struct {
 	codec  *protocol.Codec
 	conn   protocol.ClientConnection
 
-	// Apply computes a call on an engine. args are decoded; for a map chunk
-	// (req.Map) they are the sequences. Nil Apply answers with req.Source.
-	Apply func(engine int, req protocol.ApplyRequest, args []any) (any, error)
-	// Hold, when set, delays the reply to an apply until it returns.
-	Hold func(engine int, req protocol.ApplyRequest)
-
 	mu       sync.Mutex
+	apply    ApplyFunc
+	hold     func(engine int, req protocol.ApplyRequest)
 	engines  []int
 	ns       map[int]map[string]any
 	requests []*protocol.Message
 	rr       int
 	wg       sync.WaitGroup
+}
+
+// ApplyFunc computes a call on a fake engine. args are decoded; for a map chunk
+// (req.Map) they are the sequences.
+type ApplyFunc func(engine int, req protocol.ApplyRequest, args []any) (any, error)
+
+// SetApply sets how apply requests are answered; without one the reply is
+// req.Source. It takes the lock the serving goroutine takes, so a hook set
+// before the client connects is ordered before its use even for the race
+// detector, which cannot see the sockets in between.
+func (f *FakeController) SetApply(fn ApplyFunc) {
+	f.mu.Lock()
+	f.apply = fn
+	f.mu.Unlock()
+}
+
+// SetHold delays each apply reply until fn returns.
+func (f *FakeController) SetHold(fn func(engine int, req protocol.ApplyRequest)) {
+	f.mu.Lock()
+	f.hold = fn
+	f.mu.Unlock()
 }
 
 // NewFakeController listens on loopback and serves until the test ends.
@@ -76,11 +93,6 @@ func NewFakeController(t testing.TB, engines int) *FakeController {
 // Connect returns a client of the fake controller, closed when the test ends.
 func (f *FakeController) Connect(opts ...Option) *Client {
 	f.t.Helper()
-	// Hooks (Apply, Hold) are set before Connect; serve takes mu before each
-	// request, so this orders them before their use for the race detector, which
-	// does not see the sockets in between.
-	f.mu.Lock()
-	f.mu.Unlock() //nolint:staticcheck // an empty critical section is the point
 	c, err := Connect(append([]Option{WithConnection(f.conn), WithTimeout(5 * time.Second)}, opts...)...)
 	if err != nil {
 		f.t.Fatal(err)
@@ -242,9 +254,12 @@ func (f *FakeController) handle(m *protocol.Message) {
 			if err != nil {
 				f.t.Error(err)
 			}
-			if f.Hold != nil {
+			f.mu.Lock()
+			hold := f.hold
+			f.mu.Unlock()
+			if hold != nil {
 				go func() {
-					f.Hold(e, ar)
+					hold(e, ar)
 					f.answerApply(m, e, ar, args, stamp)
 				}()
 				continue
@@ -258,8 +273,11 @@ func (f *FakeController) answerApply(m *protocol.Message, e int, ar protocol.App
 	f.send(m, "stream", e, protocol.Stream{Name: "stdout", Text: fmt.Sprintf("engine %d here\n", e)}, nil)
 	var res any = ar.Source
 	var err error
-	if f.Apply != nil {
-		res, err = f.Apply(e, ar, args)
+	f.mu.Lock()
+	apply := f.apply
+	f.mu.Unlock()
+	if apply != nil {
+		res, err = apply(e, ar, args)
 	}
 	if err != nil {
 		f.send(m, protocol.MsgApplyReply, e, protocol.ApplyReply{Status: "error", EngineInfo: stamp,

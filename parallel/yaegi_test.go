@@ -114,7 +114,7 @@ func (n *notebook) value(name string) any {
 // its own Map method is left alone.
 func TestNotebookShipping(t *testing.T) {
 	f := parallel.NewFakeController(t, 4)
-	f.Apply = func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
+	f.SetApply(func(engine int, req protocol.ApplyRequest, args []any) (any, error) {
 		if req.Map {
 			xs := args[0].([]int)
 			out := make([]int, len(xs))
@@ -124,7 +124,7 @@ func TestNotebookShipping(t *testing.T) {
 			return out, nil
 		}
 		return req.Source, nil
-	}
+	})
 	nb := newNotebook(t)
 	nb.run(`import "github.com/goparallel/goparallel/parallel"`)
 	nb.run(`import "os"`)
