@@ -127,12 +127,14 @@ func (c *conn) Read(b []byte) (int, error) {
 		rest = rest[k:]
 		if ev&evHeader != 0 && c.cfg.maxFrame >= 0 && c.rp.size > uint64(c.cfg.maxFrame) {
 			c.rerr = &FrameTooLargeError{Size: c.rp.size, Max: uint64(c.cfg.maxFrame), Remote: c.RemoteAddr().String()}
-			c.Conn.Close()
 			l := c.cfg.log
 			if l == nil {
 				l = slog.Default()
 			}
+			// Logged before closing, so whoever sees the connection close can
+			// also find why.
 			l.Error("closed connection: frame too large", "socket", c.cfg.kind.String(), "endpoint", c.cfg.endpoint, "err", c.rerr)
+			c.Conn.Close()
 			return 0, c.rerr
 		}
 	}

@@ -225,6 +225,13 @@ func TestMultiFrameMessageWithBigBuffer(t *testing.T) {
 // the NULL handshake and then lets the test write whatever it likes.
 func rawPeer(t *testing.T, addr string) net.Conn {
 	t.Helper()
+	return rawPeerAs(t, addr, "DEALER", "raw")
+}
+
+// rawPeerAs connects to addr and does the ZMTP handshake by hand as a socket of
+// type sockType with the given identity.
+func rawPeerAs(t *testing.T, addr, sockType, identity string) net.Conn {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +246,7 @@ func rawPeer(t *testing.T, addr string) net.Conn {
 	}
 	var ready []byte
 	ready = append(ready, "\x05READY"...)
-	for _, kv := range [][2]string{{"Socket-Type", "DEALER"}, {"Identity", "raw"}} {
+	for _, kv := range [][2]string{{"Socket-Type", sockType}, {"Identity", identity}} {
 		ready = append(ready, byte(len(kv[0])))
 		ready = append(ready, kv[0]...)
 		ready = binary.BigEndian.AppendUint32(ready, uint32(len(kv[1])))
@@ -321,7 +328,7 @@ func TestOversizedFrameDisconnects(t *testing.T) {
 				t.Fatalf("oversized peer: read %d bytes, err %v; want the connection closed", n, err)
 			}
 			echo()
-			// zmq4 drops the connection from the ROUTER asynchronously; once it has,
+			// The ROUTER drops the connection asynchronously; once it has,
 			// replies to the peer are discarded instead of failing on a dead
 			// connection.
 			for router.SendFrames(frames("raw", "late")) != nil {

@@ -6,11 +6,14 @@
 // kernel or a controller: Recv only ever returns a verified message or the error that
 // closed the socket.
 //
-// Sockets on tcp:// and ipc:// endpoints run over goparallel's own zmq4 driver
-// (see driver.go and conn.go): the same ZMTP on the wire, but each message is
-// written with one syscall instead of two per frame, reads are buffered, and a
-// peer announcing a frame over [Options.MaxFrameSize] is disconnected before zmq4
-// allocates it. [Options.StockDriver] or [DriverEnv] selects zmq4's own driver.
+// ROUTER, DEALER, PUB and SUB sockets on tcp:// and ipc:// endpoints are
+// goparallel's own (zsocket.go, peer.go): zmq4 does each connection's ZMTP
+// handshake, then a peer goroutine pair reads and writes its frames, with sends
+// queued and batched into one writev, buffered reads, and a peer announcing a
+// frame over [Options.MaxFrameSize] disconnected before anything is allocated.
+// Other socket types run on zmq4's sockets over goparallel's buffered driver
+// (driver.go, conn.go). [Options.StockDriver] or [DriverEnv] selects zmq4's own
+// sockets and driver, for comparisons.
 package transport
 
 import (
@@ -58,9 +61,10 @@ type Options struct {
 	// larger one is closed and logged. Zero means [DefaultMaxFrameSize]; negative
 	// means no limit.
 	MaxFrameSize int64
-	// StockDriver makes the socket use zmq4's own tcp and ipc drivers rather than
-	// goparallel's (see the package doc): two syscalls per frame each way and no
-	// MaxFrameSize. It is for comparisons; see also [DriverEnv].
+	// StockDriver makes the socket a zmq4 socket on zmq4's own tcp and ipc
+	// drivers rather than goparallel's (see the package doc): a goroutine per
+	// send, two syscalls per frame each way and no MaxFrameSize. It is for
+	// comparisons; see also [DriverEnv].
 	StockDriver bool
 }
 
@@ -74,13 +78,17 @@ func (o Options) logger() *slog.Logger {
 // Stats counts the messages a socket dropped, by reason.
 type Stats struct {
 	Malformed, BadSignature, Replayed uint64
+	// QueueFull counts messages a PUB socket did not send to a subscriber whose
+	// queue was full: one that stopped reading must not hold up the others.
+	QueueFull uint64
 }
 
 // Socket is a zmq4 socket that speaks signed protocol messages. Send may be called
 // from several goroutines; Recv from one goroutine at a time.
 type Socket struct {
 	kind  Kind
-	z     zmq4.Socket
+	z     zmq4.Socket // nil when n is set
+	n     *zsocket
 	codec *protocol.Codec
 	log   *slog.Logger
 	ep    string
@@ -138,9 +146,40 @@ func wrap(kind Kind, z zmq4.Socket, codec *protocol.Codec, opts Options, ep stri
 	return &Socket{kind: kind, z: z, codec: codec, log: opts.logger(), ep: ep}
 }
 
+// native opens a goparallel socket when kind and endpoint allow one (see the
+// package doc); ok is false when zmq4's socket is to be used instead.
+func native(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options, listen bool) (s *Socket, ok bool, err error) {
+	ztype, known := nativeKind(kind)
+	network, addr, isNet := splitEndpoint(endpoint)
+	if !known || !isNet || useStock(opts) {
+		return nil, false, nil
+	}
+	maxFrame := opts.MaxFrameSize
+	if maxFrame == 0 {
+		maxFrame = DefaultMaxFrameSize
+	}
+	cfg := &connConfig{maxFrame: maxFrame, log: opts.logger(), kind: kind, endpoint: endpoint}
+	var n *zsocket
+	if listen {
+		n, err = listenZSocket(ctx, kind, ztype, network, addr, cfg, opts)
+		if err != nil {
+			return nil, true, fmt.Errorf("transport: %s listen on %s: %w", kind, endpoint, err)
+		}
+	} else {
+		n, err = dialZSocket(ctx, kind, ztype, network, addr, cfg, opts)
+		if err != nil {
+			return nil, true, fmt.Errorf("transport: %s dial %s: %w", kind, endpoint, err)
+		}
+	}
+	return &Socket{kind: kind, n: n, codec: codec, log: opts.logger(), ep: endpoint}, true, nil
+}
+
 // Listen binds a new socket of the given kind to endpoint ("tcp://127.0.0.1:0" picks a
 // free port; see [Socket.Port]). The socket lives until Close or until ctx is done.
 func Listen(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options) (*Socket, error) {
+	if s, ok, err := native(ctx, kind, endpoint, codec, opts, true); ok {
+		return s, err
+	}
 	z, zep := newZMQ(ctx, kind, endpoint, opts)
 	if err := z.Listen(zep); err != nil {
 		z.Close()
@@ -158,6 +197,9 @@ func Listen(ctx context.Context, kind Kind, endpoint string, codec *protocol.Cod
 // Dial connects a new socket of the given kind to endpoint. A SUB socket subscribes
 // to every topic.
 func Dial(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec, opts Options) (*Socket, error) {
+	if s, ok, err := native(ctx, kind, endpoint, codec, opts, false); ok {
+		return s, err
+	}
 	z, zep := newZMQ(ctx, kind, endpoint, opts)
 	if err := z.Dial(zep); err != nil {
 		z.Close()
@@ -174,7 +216,13 @@ func Dial(ctx context.Context, kind Kind, endpoint string, codec *protocol.Codec
 
 // Port returns the TCP port a listening socket is bound to, or 0.
 func (s *Socket) Port() int {
-	if a, ok := s.z.Addr().(*net.TCPAddr); ok {
+	var addr net.Addr
+	if s.n != nil {
+		addr = s.n.addr()
+	} else {
+		addr = s.z.Addr()
+	}
+	if a, ok := addr.(*net.TCPAddr); ok {
 		return a.Port
 	}
 	return 0
@@ -184,6 +232,9 @@ func (s *Socket) Port() int {
 // kinds). A kernel uses it to see whether a frontend listens on iopub yet, since a
 // PUB socket drops what it sends before the first subscription arrives.
 func (s *Socket) Topics() []string {
+	if s.n != nil {
+		return s.n.topics()
+	}
 	if t, ok := s.z.(zmq4.Topics); ok {
 		return t.Topics()
 	}
@@ -204,7 +255,14 @@ func (s *Socket) Send(m *protocol.Message) error {
 
 // SendFrames sends frames as one multipart message, as they are. Schedulers use it to
 // forward a message without decoding or re-signing its payload.
+//
+// On goparallel's own sockets the message is queued for its connection and the
+// frames must not be changed afterwards; an error means it could not be queued
+// (timeout, closed socket, no peer), not that the peer has it.
 func (s *Socket) SendFrames(frames [][]byte) error {
+	if s.n != nil {
+		return s.n.send(frames)
+	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
 	if err := s.z.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
@@ -215,6 +273,9 @@ func (s *Socket) SendFrames(frames [][]byte) error {
 
 // RecvFrames returns the next multipart message as raw frames, unverified.
 func (s *Socket) RecvFrames() ([][]byte, error) {
+	if s.n != nil {
+		return s.n.recv()
+	}
 	msg, err := s.z.Recv()
 	if err != nil {
 		return nil, fmt.Errorf("transport: %s recv: %w", s.kind, err)
@@ -254,10 +315,17 @@ func (s *Socket) Reject(err error) {
 
 // Stats returns how many messages this socket dropped, by reason.
 func (s *Socket) Stats() Stats {
-	return Stats{Malformed: s.malformed.Load(), BadSignature: s.badSig.Load(), Replayed: s.replayed.Load()}
+	st := Stats{Malformed: s.malformed.Load(), BadSignature: s.badSig.Load(), Replayed: s.replayed.Load()}
+	if s.n != nil {
+		st.QueueFull = s.n.dropped.Load()
+	}
+	return st
 }
 
 // Close closes the socket. Pending Recv calls return an error.
 func (s *Socket) Close() error {
+	if s.n != nil {
+		return s.n.close()
+	}
 	return s.z.Close()
 }

@@ -1,0 +1,339 @@
+package transport
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// A peer is one ZMTP connection of a native socket (see zsocket.go), after the
+// handshake: one goroutine reads its messages and one writes them.
+//
+// Senders never write to the connection themselves. They queue a message and
+// return; the writer takes everything queued and writes it with one writev. So a
+// send costs a channel operation instead of zmq4's goroutine and timer per
+// message, and under load many messages share a syscall.
+type peer struct {
+	s    *zsocket
+	nc   *conn    // our driver's connection: buffered reads with the frame limit
+	raw  net.Conn // the socket under nc, written directly once the handshake is over
+	id   []byte   // routing identity (ROUTER) as the peer announced it or as we made it
+	out  chan outgoing
+	gone chan struct{} // closed when the connection is dead
+	once sync.Once
+
+	// topics are the subscriptions of a SUB peer of a PUB socket.
+	tmu    sync.RWMutex
+	topics map[string]int
+}
+
+// outgoing is one queued message, or one command when cmd is set.
+type outgoing struct {
+	frames [][]byte
+	cmd    bool
+}
+
+// maxBatch bounds the messages one writev carries, so one peer's backlog does not
+// hold the batch buffers forever.
+const maxBatch = 256
+
+// smallBody is the size up to which a frame body is copied next to its header
+// rather than given to writev by reference.
+const smallBody = 1 << 10
+
+// die closes the connection once and wakes everything waiting on the peer.
+func (p *peer) die() {
+	p.once.Do(func() {
+		p.nc.Close()
+		close(p.gone)
+		p.s.removePeer(p)
+	})
+}
+
+// queue puts a message on the peer's outgoing queue. A full queue drops the
+// message when drop is set (PUB semantics) and otherwise waits up to the
+// socket's send timeout.
+func (p *peer) queue(m outgoing, drop bool) error {
+	select {
+	case p.out <- m:
+		return nil
+	case <-p.gone:
+		return fmt.Errorf("transport: peer %s: %w", p.nc.RemoteAddr(), net.ErrClosed)
+	default:
+	}
+	if drop {
+		p.s.dropped.Add(1)
+		return nil
+	}
+	t := p.s.timer()
+	defer t.Stop()
+	select {
+	case p.out <- m:
+		return nil
+	case <-p.gone:
+		return fmt.Errorf("transport: peer %s: %w", p.nc.RemoteAddr(), net.ErrClosed)
+	case <-p.s.closing:
+		return fmt.Errorf("transport: %s send: %w", p.s.kind, net.ErrClosed)
+	case <-t.C:
+		return fmt.Errorf("transport: %s send to %s: queue full for %v: %w", p.s.kind, p.nc.RemoteAddr(), p.s.sendTimeout, errSendTimeout)
+	}
+}
+
+var errSendTimeout = errors.New("send timeout")
+
+// writeLoop writes queued messages until the connection dies or the socket
+// closes; on close it first writes what is already queued (the socket's linger).
+func (p *peer) writeLoop() {
+	defer p.s.wg.Done()
+	defer p.s.writers.Done()
+	var (
+		batch []outgoing
+		w     frameWriter
+	)
+	for {
+		var closing bool
+		select {
+		case m := <-p.out:
+			batch = append(batch, m)
+		case <-p.s.closing:
+			closing = true
+		case <-p.gone:
+			return
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case m := <-p.out:
+				batch = append(batch, m)
+			default:
+				break drain
+			}
+		}
+		if len(batch) > 0 {
+			if err := w.write(p.raw, batch); err != nil {
+				p.s.log.Debug("write failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
+				p.die()
+				return
+			}
+			clear(batch)
+			batch = batch[:0]
+		}
+		if closing && len(p.out) == 0 {
+			return
+		}
+	}
+}
+
+// frameWriter encodes messages as ZMTP frames: headers and small bodies are
+// copied into one buffer, large bodies are referenced, and the lot goes out in
+// one writev.
+type frameWriter struct {
+	own  []byte
+	bufs net.Buffers
+	wv   net.Buffers
+}
+
+func (w *frameWriter) write(c net.Conn, batch []outgoing) error {
+	// Size the copy buffer first: bufs keeps slices of it, so it must not grow
+	// while they are taken.
+	need := 0
+	for _, m := range batch {
+		for _, f := range m.frames {
+			need += 9
+			if len(f) <= smallBody {
+				need += len(f)
+			}
+		}
+	}
+	if cap(w.own) < need {
+		w.own = make([]byte, 0, need)
+	}
+	own, mark := w.own[:0], 0
+	for _, m := range batch {
+		for i, f := range m.frames {
+			var flags byte
+			if m.cmd {
+				flags |= flagCommand
+			} else if i < len(m.frames)-1 {
+				flags |= flagMore
+			}
+			if len(f) > 255 {
+				flags |= flagLong
+				own = append(own, flags)
+				own = binary.BigEndian.AppendUint64(own, uint64(len(f)))
+			} else {
+				own = append(own, flags, byte(len(f)))
+			}
+			if len(f) <= smallBody {
+				own = append(own, f...)
+				continue
+			}
+			w.bufs = append(w.bufs, own[mark:len(own):len(own)], f)
+			mark = len(own)
+		}
+	}
+	if len(own) > mark {
+		w.bufs = append(w.bufs, own[mark:])
+	}
+	w.wv = w.bufs
+	_, err := w.wv.WriteTo(c)
+	w.wv = nil
+	clear(w.bufs) // drop the references to the callers' bodies
+	w.bufs = w.bufs[:0]
+	if cap(w.own) > 4<<20 {
+		w.own = nil
+	}
+	return err
+}
+
+// readLoop reads messages until the connection fails, hands them to the socket
+// and answers the commands a peer may send after the handshake.
+func (p *peer) readLoop() {
+	defer p.s.wg.Done()
+	defer p.die()
+	r := frameReader{r: p.nc}
+	for {
+		frames, cmd, err := r.read(p.s.kind == Router, p.id)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				p.s.log.Debug("read failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
+			}
+			return
+		}
+		if cmd {
+			p.command(frames[0])
+			continue
+		}
+		if p.s.kind == Pub {
+			// What a SUB sends a PUB are its subscriptions (ZMTP 3.0 form).
+			if len(frames) == 1 && len(frames[0]) > 0 {
+				p.subscribe(frames[0][0] == 1, string(frames[0][1:]))
+			}
+			continue
+		}
+		if !p.s.deliver(frames) {
+			return
+		}
+	}
+}
+
+// command handles a ZMTP command: PING is answered, SUBSCRIBE and CANCEL (the
+// ZMTP 3.1 form of subscriptions) are applied, the rest is ignored.
+func (p *peer) command(body []byte) {
+	if len(body) == 0 || int(body[0]) >= len(body) {
+		return
+	}
+	name, data := string(body[1:1+body[0]]), body[1+body[0]:]
+	switch name {
+	case zmq4.CmdPing:
+		// PING carries a TTL (2 bytes) and a context echoed back in the PONG.
+		ctx := []byte{}
+		if len(data) > 2 {
+			ctx = data[2:]
+		}
+		pong := append([]byte{byte(len(zmq4.CmdPong))}, zmq4.CmdPong...)
+		_ = p.queue(outgoing{frames: [][]byte{append(pong, ctx...)}, cmd: true}, true)
+	case "SUBSCRIBE", "CANCEL":
+		if p.s.kind == Pub {
+			p.subscribe(name == "SUBSCRIBE", string(data))
+		}
+	}
+}
+
+func (p *peer) subscribe(on bool, topic string) {
+	p.tmu.Lock()
+	defer p.tmu.Unlock()
+	if on {
+		p.topics[topic]++
+		return
+	}
+	if p.topics[topic] > 1 {
+		p.topics[topic]--
+	} else {
+		delete(p.topics, topic)
+	}
+}
+
+// subscribed reports whether the peer wants a message whose first frame is topic.
+func (p *peer) subscribed(topic []byte) bool {
+	p.tmu.RLock()
+	defer p.tmu.RUnlock()
+	for t := range p.topics {
+		if strings.HasPrefix(string(topic), t) {
+			return true
+		}
+	}
+	return false
+}
+
+// frameReader reads ZMTP messages. Small bodies are cut from a shared slab, so
+// a message of many small frames costs one allocation for its frame list rather
+// than one per frame; a slab stays alive while any frame cut from it does.
+type frameReader struct {
+	r    io.Reader
+	hdr  [8]byte
+	slab []byte
+}
+
+const (
+	slabSize  = 32 << 10
+	slabFrame = 2 << 10 // bodies up to this size come from the slab
+)
+
+// read returns the next message, or a command (one frame, cmd set). With
+// identity, the message starts with that frame, as a ROUTER delivers it.
+func (fr *frameReader) read(withID bool, identity []byte) (frames [][]byte, cmd bool, err error) {
+	if withID {
+		frames = append(make([][]byte, 0, 8), identity)
+	} else {
+		frames = make([][]byte, 0, 7)
+	}
+	for {
+		if _, err := io.ReadFull(fr.r, fr.hdr[:2]); err != nil {
+			return nil, false, err
+		}
+		flags := fr.hdr[0]
+		size := uint64(fr.hdr[1])
+		if flags&flagLong != 0 {
+			fr.hdr[0] = fr.hdr[1]
+			if _, err := io.ReadFull(fr.r, fr.hdr[1:]); err != nil {
+				return nil, false, err
+			}
+			size = binary.BigEndian.Uint64(fr.hdr[:])
+		}
+		// The connection already refused frames over the socket's limit; this
+		// guards the conversion when the limit is off.
+		if size > 1<<62 {
+			return nil, false, fmt.Errorf("transport: frame of %d bytes", size)
+		}
+		body := fr.alloc(int(size))
+		if _, err := io.ReadFull(fr.r, body); err != nil {
+			return nil, false, err
+		}
+		if flags&flagCommand != 0 {
+			return [][]byte{body}, true, nil
+		}
+		frames = append(frames, body)
+		if flags&flagMore == 0 {
+			return frames, false, nil
+		}
+	}
+}
+
+func (fr *frameReader) alloc(n int) []byte {
+	if n > slabFrame {
+		return make([]byte, n)
+	}
+	if len(fr.slab)+n > cap(fr.slab) {
+		fr.slab = make([]byte, 0, slabSize)
+	}
+	b := fr.slab[len(fr.slab) : len(fr.slab)+n : len(fr.slab)+n]
+	fr.slab = fr.slab[:len(fr.slab)+n]
+	return b
+}
