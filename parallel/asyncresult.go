@@ -232,7 +232,7 @@ func (ar *AsyncResult) handleOutput(m *protocol.Message) {
 // handleReply records the reply to one part, and finishes the result with its last.
 func (ar *AsyncResult) handleReply(m *protocol.Message, reg *value.Registry) {
 	var rc replyContent
-	decodeErr := m.DecodeContent(&rc)
+	decodeErr := decodeReplyContent(m, &rc)
 	engine := msgEngine(m)
 	if rc.EngineInfo != nil && engine < 0 {
 		engine = rc.EngineInfo.EngineID

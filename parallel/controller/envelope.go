@@ -40,11 +40,8 @@ func openEnvelope(codec *protocol.Codec, frames [][]byte) (*envelope, error) {
 		}
 	}
 	env := &envelope{frames: frames, nids: len(raw.Identities), raw: raw}
-	if !flatHeader(raw.Header, &env.header) {
-		env.header = protocol.Header{}
-		if err := json.Unmarshal(raw.Header, &env.header); err != nil {
-			return nil, fmt.Errorf("%w: header: %w", protocol.ErrMalformed, err)
-		}
+	if err := protocol.UnmarshalHeader(raw.Header, &env.header); err != nil {
+		return nil, fmt.Errorf("%w: header: %w", protocol.ErrMalformed, err)
 	}
 	if env.header.MsgType == "" || env.header.MsgID == "" {
 		return nil, fmt.Errorf("%w: header lacks msg_type or msg_id", protocol.ErrMalformed)
@@ -54,19 +51,14 @@ func openEnvelope(codec *protocol.Codec, frames [][]byte) (*envelope, error) {
 
 // parentID returns the msg_id of the parent header, or "".
 func (env *envelope) parentID() string {
-	var p struct {
-		MsgID string `json:"msg_id"`
-	}
 	if len(bytes.TrimSpace(env.raw.Parent)) == 0 {
 		return ""
 	}
-	if id, ok := flatMsgID(env.raw.Parent); ok {
-		return id
-	}
-	if json.Unmarshal(env.raw.Parent, &p) != nil {
+	id, err := protocol.HeaderMsgID(env.raw.Parent)
+	if err != nil {
 		return ""
 	}
-	return p.MsgID
+	return id
 }
 
 // errNoIdentity rejects a message that reached a ROUTER without the identity the
