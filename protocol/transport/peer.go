@@ -328,7 +328,11 @@ func (fr *frameReader) read(withID bool, identity []byte) (frames [][]byte, cmd 
 
 func (fr *frameReader) alloc(n int) []byte {
 	if n > slabFrame {
-		return make([]byte, n)
+		b := make([]byte, n)
+		if n >= hugeFrame {
+			adviseHuge(b)
+		}
+		return b
 	}
 	if len(fr.slab)+n > cap(fr.slab) {
 		fr.slab = make([]byte, 0, slabSize)
