@@ -40,6 +40,8 @@ type zsocket struct {
 	sendTimeout time.Duration
 
 	ln      net.Listener
+	dialed  bool
+	broken  chan struct{} // closed when a dialled socket's connection is lost
 	in      chan [][]byte // received messages
 	closing chan struct{} // closed by Close
 	once    sync.Once
@@ -105,7 +107,8 @@ func newZSocket(ctx context.Context, kind Kind, ztype zmq4.SocketType, cfg *conn
 	}
 	s := &zsocket{
 		kind: kind, ztype: ztype, identity: opts.Identity, cfg: cfg, log: opts.logger(), sendTimeout: timeout,
-		in: make(chan [][]byte, 256), closing: make(chan struct{}), byID: map[string]*peer{}, ready: make(chan struct{}),
+		in: make(chan [][]byte, 256), closing: make(chan struct{}), broken: make(chan struct{}),
+		byID: map[string]*peer{}, ready: make(chan struct{}),
 	}
 	// The socket lives until Close or until ctx is done.
 	s.wg.Add(1)
@@ -153,6 +156,7 @@ func dialZSocket(ctx context.Context, kind Kind, ztype zmq4.SocketType, network,
 		return nil, err
 	}
 	s := newZSocket(ctx, kind, ztype, cfg, opts)
+	s.dialed = true
 	if err := s.open(nc, false); err != nil {
 		s.close()
 		return nil, err
@@ -255,6 +259,15 @@ func (s *zsocket) removePeer(p *peer) {
 	if s.kind == Router && s.byID[string(p.id)] == p {
 		delete(s.byID, string(p.id))
 	}
+	if s.dialed {
+		// A dialled socket has one connection and does not redial: once it is
+		// lost, Recv and Send fail, as zmq4's did, and the owner dials again.
+		select {
+		case <-s.broken:
+		default:
+			close(s.broken)
+		}
+	}
 }
 
 // deliver hands a received message to Recv; false when the socket closed.
@@ -330,7 +343,7 @@ func (s *zsocket) nextPeer() (*peer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.peers) == 0 {
-		return nil, fmt.Errorf("transport: %s send: peer disconnected: %w", s.kind, net.ErrClosed)
+		return nil, fmt.Errorf("transport: %s send: %w", s.kind, ErrConnectionLost)
 	}
 	s.rr = (s.rr + 1) % len(s.peers)
 	return s.peers[s.rr], nil
@@ -342,8 +355,20 @@ func (s *zsocket) recv() ([][]byte, error) {
 		return m, nil
 	case <-s.closing:
 		return nil, fmt.Errorf("transport: %s recv: %w", s.kind, net.ErrClosed)
+	case <-s.broken:
+		// What arrived before the connection was lost is still delivered.
+		select {
+		case m := <-s.in:
+			return m, nil
+		default:
+			return nil, fmt.Errorf("transport: %s recv: %w", s.kind, ErrConnectionLost)
+		}
 	}
 }
+
+// ErrConnectionLost is returned by Recv and Send on a dialled socket whose
+// connection was lost. Such a socket does not redial; its owner dials anew.
+var ErrConnectionLost = errors.New("connection lost")
 
 func (s *zsocket) addr() net.Addr {
 	if s.ln == nil {

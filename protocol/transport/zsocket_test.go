@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -188,6 +189,30 @@ func TestCloseWritesQueuedMessages(t *testing.T) {
 	}
 	if err := dealer.SendFrames(frames("late")); err == nil {
 		t.Fatal("send on a closed socket succeeded")
+	}
+}
+
+// TestDialledSocketReportsLostConnection: when the peer of a dialled socket goes
+// away, what it sent before is still received, then Recv and Send fail with
+// ErrConnectionLost, so an engine or a client notices and dials again.
+func TestDialledSocketReportsLostConnection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	router, dealer := listenDial(t, ctx, Router, Dealer, "tcp://127.0.0.1:0", quietOpts)
+	if err := dealer.SendFrames(frames("hello")); err != nil {
+		t.Fatal(err)
+	}
+	wantFrames(t, recvWithin(t, router, 5*time.Second), frames("peer-DEALER", "hello"))
+	if err := router.SendFrames(frames("peer-DEALER", "last words")); err != nil {
+		t.Fatal(err)
+	}
+	router.Close()
+	wantFrames(t, recvWithin(t, dealer, 5*time.Second), frames("last words"))
+	if _, err := dealer.RecvFrames(); !errors.Is(err, ErrConnectionLost) {
+		t.Fatalf("Recv after the peer left: %v, want ErrConnectionLost", err)
+	}
+	if err := dealer.SendFrames(frames("anyone?")); !errors.Is(err, ErrConnectionLost) {
+		t.Fatalf("Send after the peer left: %v, want ErrConnectionLost", err)
 	}
 }
 
