@@ -328,11 +328,7 @@ func (fr *frameReader) read(withID bool, identity []byte) (frames [][]byte, cmd 
 
 func (fr *frameReader) alloc(n int) []byte {
 	if n > slabFrame {
-		b := make([]byte, n)
-		if n >= hugeFrame {
-			adviseHuge(b)
-		}
-		return b
+		return make([]byte, n)
 	}
 	if len(fr.slab)+n > cap(fr.slab) {
 		fr.slab = make([]byte, 0, slabSize)

@@ -1,7 +1,0 @@
-//go:build !linux
-
-package transport
-
-const hugeFrame = 1 << 62
-
-func adviseHuge([]byte) {}
