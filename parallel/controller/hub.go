@@ -19,8 +19,8 @@ import (
 // registration_reply before any task, a client gets a task's output before the
 // error that says its engine died. The engine and client sockets' send mutexes
 // are taken only by the writer goroutines, never under hub.mu. The notify PUB
-// socket is sent to under hub.mu (hub.notify): zmq4's PUB only appends to an
-// in-memory queue there, so it never blocks. Controller.mu guards only Run/Close
+// socket is sent to under hub.mu (hub.notify): the transport's PUB only appends
+// to per-subscriber queues there, so it never blocks. Controller.mu guards only Run/Close
 // bookkeeping and is never held with hub.mu.
 
 // hub is the controller's state: the engine registry, the tasks in flight, the

@@ -155,9 +155,9 @@ func (h *hub) unregister(e *engine, reason string, now time.Time) {
 	h.schedule()
 }
 
-// notify publishes an engine notification. zmq4's PUB queues sends in memory and
-// writes from its own goroutine, so this never blocks; notifications are rare
-// and tiny, so one stalled subscriber delays others only a little.
+// notify publishes an engine notification. The transport's PUB queues each
+// subscriber's messages for its own writer and drops them for a subscriber that
+// has stopped reading, so this never blocks.
 func (h *hub) notify(msgType string, content protocol.EngineNotification) {
 	m, err := protocol.NewMessage(msgType, h.session, nil, content)
 	if err != nil {
