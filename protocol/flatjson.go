@@ -15,44 +15,11 @@ import (
 // nesting, keys encoding/json would match case-insensitively) makes the callers
 // fall back to encoding/json, so no result ever differs from json.Unmarshal's.
 
-// ScanFlat calls f with each key and value of b, a JSON object whose keys and
-// values are strings of printable ASCII without escapes. It reports false, having
-// possibly called f, when b is not such an object or f returns false.
-func ScanFlat(b []byte, f func(key, val []byte) bool) bool {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return skipSpace(b, i+1) == len(b)
-	}
-	for {
-		k, j, ok := plainString(b, i)
-		if !ok {
-			return false
-		}
-		i = skipSpace(b, j)
-		if i >= len(b) || b[i] != ':' {
-			return false
-		}
-		v, j, ok := plainString(b, skipSpace(b, i+1))
-		if !ok || !f(k, v) {
-			return false
-		}
-		i = skipSpace(b, j)
-		if i >= len(b) {
-			return false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return skipSpace(b, i+1) == len(b)
-		default:
-			return false
-		}
-	}
+// scanFlat calls f with each key and value of b, a JSON object whose keys and
+// values are strings of printable ASCII without escapes. It reports false,
+// having possibly called f, when b is not such an object or f returns false.
+func scanFlat(b []byte, f func(key, val []byte) bool) bool {
+	return scanMembers(b, plainString, f)
 }
 
 // ScanObject calls f with each key of b, a JSON object whose keys are strings of
@@ -62,6 +29,18 @@ func ScanFlat(b []byte, f func(key, val []byte) bool) bool {
 // object, a value nests too deeply for the scanner to vouch for, or f returns
 // false. When it reports true, json.Valid(b) holds.
 func ScanObject(b []byte, f func(key, val []byte) bool) bool {
+	return scanMembers(b, func(b []byte, i int) ([]byte, int, bool) {
+		end, ok := scanValue(b, i, 1)
+		if !ok {
+			return nil, 0, false
+		}
+		return b[i:end], end, true
+	}, f)
+}
+
+// scanMembers walks the members of the object b: value reads the value that
+// starts at b[i] and returns what f is given for it and where it ends.
+func scanMembers(b []byte, value func(b []byte, i int) (val []byte, end int, ok bool), f func(key, val []byte) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -79,9 +58,8 @@ func ScanObject(b []byte, f func(key, val []byte) bool) bool {
 		if i >= len(b) || b[i] != ':' {
 			return false
 		}
-		start := skipSpace(b, i+1)
-		end, ok := scanValue(b, start, 1)
-		if !ok || !f(k, b[start:end]) {
+		v, end, ok := value(b, skipSpace(b, i+1))
+		if !ok || !f(k, v) {
 			return false
 		}
 		i = skipSpace(b, end)
@@ -142,7 +120,7 @@ func UnmarshalHeader(b []byte, h *Header) error {
 // json.Unmarshal reports decoding b into a struct holding only that field.
 func HeaderMsgID(b []byte) (string, error) {
 	var id string
-	ok := ScanFlat(b, func(k, v []byte) bool {
+	ok := scanFlat(b, func(k, v []byte) bool {
 		if string(k) == "msg_id" {
 			id = string(v)
 			return true
@@ -162,7 +140,7 @@ func HeaderMsgID(b []byte) (string, error) {
 // flatHeader decodes a plain header into h as json.Unmarshal would into a zero
 // Header; false means b needs encoding/json (h may then be partly set).
 func flatHeader(b []byte, h *Header) bool {
-	return ScanFlat(b, func(k, v []byte) bool {
+	return scanFlat(b, func(k, v []byte) bool {
 		switch string(k) {
 		case "msg_id":
 			h.MsgID = string(v)
