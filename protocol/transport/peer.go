@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync"
 
 	"github.com/go-zeromq/zmq4"
@@ -265,7 +264,8 @@ func (p *peer) subscribed(topic []byte) bool {
 	p.tmu.RLock()
 	defer p.tmu.RUnlock()
 	for t := range p.topics {
-		if strings.HasPrefix(string(topic), t) {
+		// Compared without converting topic, which would allocate per send.
+		if len(topic) >= len(t) && string(topic[:len(t)]) == t {
 			return true
 		}
 	}

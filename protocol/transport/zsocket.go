@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
-	zmqtransport "github.com/go-zeromq/zmq4/transport"
 )
 
 // zsocket is goparallel's own implementation of the socket types it uses
@@ -456,5 +455,3 @@ func (nullMechanism) Handshake(c *zmq4.Conn, server bool) error {
 func (nullMechanism) Encrypt(w io.Writer, data []byte) (int, error) { return w.Write(data) }
 
 func (nullMechanism) Decrypt(w io.Writer, data []byte) (int, error) { return w.Write(data) }
-
-var _ zmqtransport.Dialer = (*net.Dialer)(nil)
