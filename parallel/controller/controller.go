@@ -87,6 +87,11 @@ func New(opts Options) (*Controller, error) {
 	sockCtx, cancel := context.WithCancel(context.Background())
 	c.sockCancel = cancel
 	topts := transport.Options{Logger: opts.Logger}
+	// Large buffers stream from one connection to the other: replies and
+	// output from engines always, requests from clients when they go to one
+	// engine (clientStreams). The PUB socket has nothing to stream.
+	engineOpts := transport.Options{Logger: opts.Logger, StreamFrom: streamFrom}
+	clientOpts := transport.Options{Logger: opts.Logger, StreamFrom: streamFrom, StreamIf: clientStreams}
 	if opts.Transport == "ipc" {
 		if opts.IP == "" {
 			if c.ipcDir, err = makeIPCDir(); err != nil {
@@ -98,17 +103,17 @@ func New(opts Options) (*Controller, error) {
 		opts.EnginePort, opts.ClientPort, opts.NotifyPort = ipcPorts(opts.EnginePort, opts.ClientPort, opts.NotifyPort)
 		c.opts = opts
 	}
-	listen := func(kind transport.Kind, port int) (*transport.Socket, error) {
+	listen := func(kind transport.Kind, port int, o transport.Options) (*transport.Socket, error) {
 		ep := "tcp://" + net.JoinHostPort(opts.IP, strconv.Itoa(port))
 		if opts.Transport == "ipc" {
 			ep = ipcEndpoint(opts.IP, port)
 			c.ipcFiles = append(c.ipcFiles, strings.TrimPrefix(ep, "ipc://"))
 		}
-		return transport.Listen(sockCtx, kind, ep, codec, topts)
+		return transport.Listen(sockCtx, kind, ep, codec, o)
 	}
-	if c.engineSock, err = listen(transport.Router, opts.EnginePort); err == nil {
-		if c.clientSock, err = listen(transport.Router, opts.ClientPort); err == nil {
-			c.notifySock, err = listen(transport.Pub, opts.NotifyPort)
+	if c.engineSock, err = listen(transport.Router, opts.EnginePort, engineOpts); err == nil {
+		if c.clientSock, err = listen(transport.Router, opts.ClientPort, clientOpts); err == nil {
+			c.notifySock, err = listen(transport.Pub, opts.NotifyPort, topts)
 		}
 	}
 	if err != nil {
@@ -173,17 +178,17 @@ func (c *Controller) Run(ctx context.Context) error {
 	// Readers: one goroutine per socket owns its reads.
 	readerGone := make(chan struct{}, 2)
 	var readers sync.WaitGroup
-	read := func(sock *transport.Socket, handle func(*transport.Socket, [][]byte)) {
+	read := func(sock *transport.Socket, handle func(*transport.Socket, [][]byte, *transport.Tail)) {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
 			defer func() { readerGone <- struct{}{} }()
 			for {
-				frames, err := sock.RecvFrames()
+				frames, tail, err := sock.RecvStream()
 				if err != nil {
 					return // the socket closed
 				}
-				handle(sock, frames)
+				handle(sock, frames, tail)
 			}
 		}()
 	}

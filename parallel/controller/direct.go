@@ -55,8 +55,40 @@ func (h *hub) direct(env *envelope, md protocol.TaskMetadata, now time.Time) {
 		if t != nil {
 			e.inflight[t.msgID] = t
 		}
-		h.out.toEngine(prepend(e.ident, env.frames))
+		// Only a message for one engine keeps a tail (see streamable).
+		h.out.toEngineStream(prepend(e.ident, env.frames), env.tail)
+		env.tail = nil
 	}
+}
+
+// clientStreams tells the client socket which messages with large buffers to
+// stream (see transport.Options.StreamIf): those that are streamable. The rest are
+// read whole by the client connection's own goroutine, never by the hub's.
+func clientStreams(head [][]byte) bool {
+	raw, err := protocol.Split(head)
+	if err != nil {
+		return false
+	}
+	md, err := decodeTaskMetadata(raw.Metadata)
+	return err == nil && streamable(md)
+}
+
+// streamable reports whether a client message with metadata md may stream its
+// buffers to the engine: it goes to exactly one engine, once. Broadcasts and
+// balanced tasks (which a retry sends again) are read whole.
+func streamable(md protocol.TaskMetadata) bool {
+	if md.Scheduler != protocol.SchedDirect && md.Scheduler != protocol.SchedBroadcast {
+		return false
+	}
+	if len(md.Targets) == 0 {
+		return false
+	}
+	for _, id := range md.Targets[1:] {
+		if id != md.Targets[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // hasDuplicates reports whether ids repeats an id; small lists are the norm, so

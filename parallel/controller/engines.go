@@ -13,12 +13,18 @@ import (
 // and is forwarded to that client as is — output and replies alike, in the order
 // the engine sent them, since this goroutine is the only reader of the engine
 // socket and the client writer sends in queue order.
-func (h *hub) handleEngine(sock *transport.Socket, frames [][]byte) {
+//
+// Large buffers of a reply (tail) stream from the engine's connection to the
+// client's as they arrive.
+func (h *hub) handleEngine(sock *transport.Socket, frames [][]byte, tail *transport.Tail) {
 	env, err := openEnvelope(h.codec, frames)
 	if err != nil {
+		tail.Discard()
 		sock.Reject(err)
 		return
 	}
+	env.tail = tail
+	defer func() { env.tail.Discard() }()
 	if env.nids == 0 {
 		sock.Reject(errNoIdentity)
 		return
@@ -54,12 +60,14 @@ func (h *hub) handleEngine(sock *transport.Socket, frames [][]byte) {
 		// Forwarded under the lock: anything the reply causes (a dependent task
 		// failing, say) reaches the client after the reply itself.
 		h.handleReply(e, env, now)
-		h.out.toClient(frames[1:])
+		h.out.toClientStream(frames[1:], env.tail)
+		env.tail = nil
 		h.mu.Unlock()
 		return
 	}
 	h.mu.Unlock()
-	h.out.toClient(frames[1:])
+	h.out.toClientStream(frames[1:], env.tail)
+	env.tail = nil
 }
 
 // engineToController handles a message an engine addressed to the controller.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/goparallel/goparallel/protocol"
+	"github.com/goparallel/goparallel/protocol/transport"
 )
 
 // envelope is what the controller reads of a message it routes: the frames as
@@ -20,6 +21,11 @@ type envelope struct {
 	nids   int      // number of identity frames before the delimiter
 	raw    *protocol.Raw
 	header protocol.Header
+	// tail is the rest of a message whose large buffers are still on the
+	// sender's connection. Whoever routes the envelope hands it on with the
+	// frames, or reads it in (whole), and sets it to nil; the reader that
+	// received the message discards what is left.
+	tail *transport.Tail
 }
 
 // openEnvelope splits frames, verifies the signature, rejects replays and decodes

@@ -32,9 +32,11 @@ type peer struct {
 	topics map[string]int
 }
 
-// outgoing is one queued message, or one command when cmd is set.
+// outgoing is one queued message, or one command when cmd is set. A message
+// with a tail continues with the frames still on the tail's source connection.
 type outgoing struct {
 	frames [][]byte
+	tail   *Tail
 	cmd    bool
 }
 
@@ -57,8 +59,26 @@ func (p *peer) die() {
 
 // queue puts a message on the peer's outgoing queue. A full queue drops the
 // message when drop is set (PUB semantics) and otherwise waits up to the
-// socket's send timeout.
+// socket's send timeout. A message that is not queued has its tail discarded.
 func (p *peer) queue(m outgoing, drop bool) error {
+	err := p.enqueue(m, drop)
+	if err != nil {
+		m.tail.Discard()
+		return err
+	}
+	if m.tail != nil {
+		select {
+		case <-p.gone:
+			// The writer may have left before this message was queued: nobody
+			// else would discard its tail.
+			p.discardQueued()
+		default:
+		}
+	}
+	return nil
+}
+
+func (p *peer) enqueue(m outgoing, drop bool) error {
 	select {
 	case p.out <- m:
 		return nil
@@ -86,11 +106,25 @@ func (p *peer) queue(m outgoing, drop bool) error {
 
 var errSendTimeout = errors.New("send timeout")
 
+// discardQueued empties the queue of a peer that will write no more, discarding
+// the tails of the messages in it so their source connections read on.
+func (p *peer) discardQueued() {
+	for {
+		select {
+		case m := <-p.out:
+			m.tail.Discard()
+		default:
+			return
+		}
+	}
+}
+
 // writeLoop writes queued messages until the connection dies or the socket
 // closes; on close it first writes what is already queued (the socket's linger).
 func (p *peer) writeLoop() {
 	defer p.s.wg.Done()
 	defer p.s.writers.Done()
+	defer p.discardQueued()
 	var (
 		batch []outgoing
 		w     frameWriter
@@ -114,19 +148,46 @@ func (p *peer) writeLoop() {
 				break drain
 			}
 		}
-		if len(batch) > 0 {
-			if err := w.write(p.raw, batch); err != nil {
-				p.s.log.Debug("write failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
-				p.die()
-				return
-			}
-			clear(batch)
-			batch = batch[:0]
+		if err := p.writeBatch(&w, batch); err != nil {
+			p.s.log.Debug("write failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
+			p.die()
+			return
 		}
+		clear(batch)
+		batch = batch[:0]
 		if closing && len(p.out) == 0 {
 			return
 		}
 	}
+}
+
+// writeBatch writes batch, copying each message's tail after its frames. On
+// failure the tails not yet written are discarded.
+func (p *peer) writeBatch(w *frameWriter, batch []outgoing) (err error) {
+	start := 0
+	defer func() {
+		if err != nil {
+			for _, m := range batch[start:] {
+				m.tail.Discard()
+			}
+		}
+	}()
+	for i, m := range batch {
+		if m.tail == nil {
+			continue
+		}
+		if err := w.write(p.raw, batch[start:i+1]); err != nil {
+			return err
+		}
+		start = i + 1
+		if err := m.tail.copyTo(p.raw, p.s.closing); err != nil {
+			return err
+		}
+	}
+	if start < len(batch) {
+		return w.write(p.raw, batch[start:])
+	}
+	return nil
 }
 
 // frameWriter encodes messages as ZMTP frames: headers and small bodies are
@@ -159,7 +220,7 @@ func (w *frameWriter) write(c net.Conn, batch []outgoing) error {
 			var flags byte
 			if m.cmd {
 				flags |= flagCommand
-			} else if i < len(m.frames)-1 {
+			} else if i < len(m.frames)-1 || m.tail != nil {
 				flags |= flagMore
 			}
 			if len(f) > 255 {
@@ -198,7 +259,7 @@ func (p *peer) readLoop() {
 	defer p.die()
 	r := frameReader{r: p.nc}
 	for {
-		frames, cmd, err := r.read(p.s.kind == Router, p.id)
+		frames, tail, cmd, err := r.read(p.s.kind == Router, p.id, p.s.streamFrom, p.s.streamIf)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				p.s.log.Debug("read failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
@@ -216,8 +277,25 @@ func (p *peer) readLoop() {
 			}
 			continue
 		}
-		if !p.s.deliver(frames) {
+		if !p.s.deliver(inbound{frames, tail}) {
 			return
+		}
+		if tail != nil {
+			// The rest of the message is on the connection: read on only once
+			// whoever took the tail has used it up.
+			var err error
+			select {
+			case <-tail.done:
+				err = tail.err
+			case <-tail.drop:
+				err = tail.discard()
+			case <-p.s.closing:
+				return
+			}
+			if err != nil {
+				p.s.log.Debug("message tail failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
+				return
+			}
 		}
 	}
 }
@@ -286,42 +364,61 @@ const (
 	slabFrame = 2 << 10 // bodies up to this size come from the slab
 )
 
+// header reads the next frame header.
+func (fr *frameReader) header() (flags byte, size uint64, err error) {
+	if _, err := io.ReadFull(fr.r, fr.hdr[:2]); err != nil {
+		return 0, 0, err
+	}
+	flags = fr.hdr[0]
+	size = uint64(fr.hdr[1])
+	if flags&flagLong != 0 {
+		fr.hdr[0] = fr.hdr[1]
+		if _, err := io.ReadFull(fr.r, fr.hdr[1:]); err != nil {
+			return 0, 0, err
+		}
+		size = binary.BigEndian.Uint64(fr.hdr[:])
+	}
+	// The connection already refused frames over the socket's limit; this
+	// guards the conversion when the limit is off.
+	if size > 1<<62 {
+		return 0, 0, fmt.Errorf("transport: frame of %d bytes", size)
+	}
+	return flags, size, nil
+}
+
 // read returns the next message, or a command (one frame, cmd set). With
-// identity, the message starts with that frame, as a ROUTER delivers it.
-func (fr *frameReader) read(withID bool, identity []byte) (frames [][]byte, cmd bool, err error) {
+// identity, the message starts with that frame, as a ROUTER delivers it. With
+// streamFrom > 0, a frame of at least that many bytes after the signed part of
+// the message is left on the connection, unless streamIf (when set) refuses the
+// frames before it: those are returned with a Tail for the rest, and the reader
+// must not be used until the tail is done.
+func (fr *frameReader) read(withID bool, identity []byte, streamFrom int64, streamIf func([][]byte) bool) (frames [][]byte, tail *Tail, cmd bool, err error) {
 	if withID {
 		frames = append(make([][]byte, 0, 8), identity)
 	} else {
 		frames = make([][]byte, 0, 7)
 	}
 	for {
-		if _, err := io.ReadFull(fr.r, fr.hdr[:2]); err != nil {
-			return nil, false, err
+		flags, size, err := fr.header()
+		if err != nil {
+			return nil, nil, false, err
 		}
-		flags := fr.hdr[0]
-		size := uint64(fr.hdr[1])
-		if flags&flagLong != 0 {
-			fr.hdr[0] = fr.hdr[1]
-			if _, err := io.ReadFull(fr.r, fr.hdr[1:]); err != nil {
-				return nil, false, err
+		if flags&flagCommand == 0 && streamFrom > 0 && size >= uint64(streamFrom) && afterSigned(frames) {
+			if streamIf == nil || streamIf(frames) {
+				return frames, newTail(fr, flags, size), false, nil
 			}
-			size = binary.BigEndian.Uint64(fr.hdr[:])
-		}
-		// The connection already refused frames over the socket's limit; this
-		// guards the conversion when the limit is off.
-		if size > 1<<62 {
-			return nil, false, fmt.Errorf("transport: frame of %d bytes", size)
+			streamFrom = 0 // refused: the rest of this message is read whole
 		}
 		body := fr.alloc(int(size))
 		if _, err := io.ReadFull(fr.r, body); err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		if flags&flagCommand != 0 {
-			return [][]byte{body}, true, nil
+			return [][]byte{body}, nil, true, nil
 		}
 		frames = append(frames, body)
 		if flags&flagMore == 0 {
-			return frames, false, nil
+			return frames, nil, false, nil
 		}
 	}
 }

@@ -66,6 +66,18 @@ type Options struct {
 	// send, two syscalls per frame each way and no MaxFrameSize. It is for
 	// comparisons; see also [DriverEnv].
 	StockDriver bool
+	// StreamFrom, when positive, makes a native ROUTER or DEALER leave frames of
+	// at least this many bytes that follow a message's signed part (its buffers)
+	// on the connection: [Socket.RecvStream] returns them as a [Tail], which
+	// [Socket.SendStream] copies to another connection as it arrives. Forwarders
+	// set it; RecvFrames and Recv read such messages whole as usual.
+	StreamFrom int64
+	// StreamIf, when set, chooses which messages stream: it gets the frames
+	// before the first large buffer (identity first on a ROUTER, unverified)
+	// and returns false to have the message read whole, on the connection's
+	// own goroutine. A forwarder uses it for messages it would have to read
+	// whole anyway, such as one it sends to several peers.
+	StreamIf func(head [][]byte) bool
 }
 
 func (o Options) logger() *slog.Logger {
@@ -260,8 +272,24 @@ func (s *Socket) Send(m *protocol.Message) error {
 // frames must not be changed afterwards; an error means it could not be queued
 // (timeout, closed socket, no peer), not that the peer has it.
 func (s *Socket) SendFrames(frames [][]byte) error {
+	return s.SendStream(frames, nil)
+}
+
+// SendStream sends frames followed by the frames of tail, which came from
+// [Socket.RecvStream] on another socket. On goparallel's own sockets the tail is
+// copied from its source connection to this socket's peer while it arrives;
+// otherwise it is read into memory first. The tail is used up or discarded in
+// every case, errors included.
+func (s *Socket) SendStream(frames [][]byte, tail *Tail) error {
 	if s.n != nil {
-		return s.n.send(frames)
+		return s.n.send(frames, tail)
+	}
+	if tail != nil {
+		rest, err := tail.Frames()
+		if err != nil {
+			return err
+		}
+		frames = append(frames, rest...)
 	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
@@ -273,14 +301,35 @@ func (s *Socket) SendFrames(frames [][]byte) error {
 
 // RecvFrames returns the next multipart message as raw frames, unverified.
 func (s *Socket) RecvFrames() ([][]byte, error) {
+	for {
+		frames, tail, err := s.RecvStream()
+		if err != nil || tail == nil {
+			return frames, err
+		}
+		rest, err := tail.Frames()
+		if err != nil {
+			// The sender's connection broke mid-message: there is no message.
+			s.log.Debug("dropped message", "socket", s.kind.String(), "endpoint", s.ep, "err", err)
+			continue
+		}
+		return append(frames, rest...), nil
+	}
+}
+
+// RecvStream returns the next multipart message as raw frames, unverified. On a
+// socket with [Options.StreamFrom] set, a message with large buffers comes as
+// the frames up to them and a non-nil tail for the rest, which the caller must
+// use up (see [Tail]); the sender's connection waits until it has.
+func (s *Socket) RecvStream() ([][]byte, *Tail, error) {
 	if s.n != nil {
-		return s.n.recv()
+		m, err := s.n.recv()
+		return m.frames, m.tail, err
 	}
 	msg, err := s.z.Recv()
 	if err != nil {
-		return nil, fmt.Errorf("transport: %s recv: %w", s.kind, err)
+		return nil, nil, fmt.Errorf("transport: %s recv: %w", s.kind, err)
 	}
-	return msg.Frames, nil
+	return msg.Frames, nil, nil
 }
 
 // Recv returns the next message that decodes and verifies. Bad messages are logged,

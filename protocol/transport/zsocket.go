@@ -37,11 +37,13 @@ type zsocket struct {
 	cfg         *connConfig
 	log         *slog.Logger
 	sendTimeout time.Duration
+	streamFrom  int64                    // see Options.StreamFrom
+	streamIf    func(head [][]byte) bool // see Options.StreamIf
 
 	ln      net.Listener
 	dialed  bool
 	broken  chan struct{} // closed when a dialled socket's connection is lost
-	in      chan [][]byte // received messages
+	in      chan inbound  // received messages
 	closing chan struct{} // closed by Close
 	once    sync.Once
 	wg      sync.WaitGroup // every goroutine of the socket and its peers
@@ -106,7 +108,7 @@ func newZSocket(ctx context.Context, kind Kind, ztype zmq4.SocketType, cfg *conn
 	}
 	s := &zsocket{
 		kind: kind, ztype: ztype, identity: opts.Identity, cfg: cfg, log: opts.logger(), sendTimeout: timeout,
-		in: make(chan [][]byte, 256), closing: make(chan struct{}), broken: make(chan struct{}),
+		streamFrom: opts.StreamFrom, streamIf: opts.StreamIf, in: make(chan inbound, 256), closing: make(chan struct{}), broken: make(chan struct{}),
 		byID: map[string]*peer{}, ready: make(chan struct{}),
 	}
 	// The socket lives until Close or until ctx is done.
@@ -269,10 +271,17 @@ func (s *zsocket) removePeer(p *peer) {
 	}
 }
 
+// inbound is one received message; tail is set when its end is still on the
+// connection (see Options.StreamFrom).
+type inbound struct {
+	frames [][]byte
+	tail   *Tail
+}
+
 // deliver hands a received message to Recv; false when the socket closed.
-func (s *zsocket) deliver(frames [][]byte) bool {
+func (s *zsocket) deliver(m inbound) bool {
 	select {
-	case s.in <- frames:
+	case s.in <- m:
 		return true
 	case <-s.closing:
 		return false
@@ -281,16 +290,26 @@ func (s *zsocket) deliver(frames [][]byte) bool {
 
 func (s *zsocket) timer() *time.Timer { return time.NewTimer(s.sendTimeout) }
 
-// send routes one message as the socket type does.
-func (s *zsocket) send(frames [][]byte) error {
+// send routes one message, which continues with tail if that is set, as the
+// socket type does. The tail is used up or discarded whatever happens.
+func (s *zsocket) send(frames [][]byte, tail *Tail) error {
 	select {
 	case <-s.closing:
+		tail.Discard()
 		return fmt.Errorf("transport: %s send: %w", s.kind, net.ErrClosed)
 	default:
+	}
+	if tail != nil && s.kind != Router && s.kind != Dealer {
+		rest, err := tail.Frames()
+		if err != nil {
+			return err
+		}
+		frames, tail = append(frames, rest...), nil
 	}
 	switch s.kind {
 	case Router:
 		if len(frames) < 2 {
+			tail.Discard()
 			return fmt.Errorf("transport: ROUTER send: no routing identity")
 		}
 		s.mu.RLock()
@@ -298,9 +317,10 @@ func (s *zsocket) send(frames [][]byte) error {
 		s.mu.RUnlock()
 		if p == nil {
 			// As a ROUTER does: a message for a peer that is gone is dropped.
+			tail.Discard()
 			return nil
 		}
-		return p.queue(outgoing{frames: frames[1:]}, false)
+		return p.queue(outgoing{frames: frames[1:], tail: tail}, false)
 	case Pub:
 		if len(frames) == 0 {
 			return nil
@@ -317,9 +337,10 @@ func (s *zsocket) send(frames [][]byte) error {
 	default: // DEALER (and SUB, whose sends are subscriptions)
 		p, err := s.nextPeer()
 		if err != nil {
+			tail.Discard()
 			return err
 		}
-		return p.queue(outgoing{frames: frames}, false)
+		return p.queue(outgoing{frames: frames, tail: tail}, false)
 	}
 }
 
@@ -348,19 +369,20 @@ func (s *zsocket) nextPeer() (*peer, error) {
 	return s.peers[s.rr], nil
 }
 
-func (s *zsocket) recv() ([][]byte, error) {
+// recv returns the next message, with its tail when the socket streams.
+func (s *zsocket) recv() (inbound, error) {
 	select {
 	case m := <-s.in:
 		return m, nil
 	case <-s.closing:
-		return nil, fmt.Errorf("transport: %s recv: %w", s.kind, net.ErrClosed)
+		return inbound{}, fmt.Errorf("transport: %s recv: %w", s.kind, net.ErrClosed)
 	case <-s.broken:
 		// What arrived before the connection was lost is still delivered.
 		select {
 		case m := <-s.in:
 			return m, nil
 		default:
-			return nil, fmt.Errorf("transport: %s recv: %w", s.kind, ErrConnectionLost)
+			return inbound{}, fmt.Errorf("transport: %s recv: %w", s.kind, ErrConnectionLost)
 		}
 	}
 }

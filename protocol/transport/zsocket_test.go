@@ -44,7 +44,7 @@ func (s *zsocket) queued(i int) int {
 func readRawMessage(t *testing.T, c net.Conn) (frames [][]byte, cmd bool) {
 	t.Helper()
 	fr := frameReader{r: c}
-	frames, cmd, err := fr.read(false, nil)
+	frames, _, cmd, err := fr.read(false, nil, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,13 +257,19 @@ func TestZMTP31CommandsAreUnderstood(t *testing.T) {
 
 // FuzzFrameReader feeds arbitrary bytes after a greeting through the buffered
 // connection and the frame reader, as a peer could: every message comes out
-// whole or the stream ends in an error, with no panic and no frame over the limit.
+// whole (its tail read in, when it has one) or the stream ends in an error, with
+// no panic and no frame over the limit.
 func FuzzFrameReader(f *testing.F) {
 	f.Add(rawFrame(0, []byte("hello")))
 	f.Add(append(rawFrame(flagMore, []byte("a")), rawFrame(0, bytes.Repeat([]byte("b"), 300))...))
 	f.Add(rawCommand("PING", []byte{0, 1}))
 	f.Add(binary.BigEndian.AppendUint64([]byte{flagLong}, 1<<40))
 	f.Add([]byte{flagMore, 3, 'a'})
+	var jm []byte
+	for _, fr := range jupyterMessage([]byte("tiny"), bytes.Repeat([]byte("t"), 40)) {
+		jm = append(jm, rawFrame(flagMore, fr)...)
+	}
+	f.Add(append(jm, rawFrame(0, []byte("last"))...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit = 1 << 16
 		c := newConn(&fakeConn{r: bytes.NewReader(append(greetingBytes(), data...))},
@@ -274,9 +280,20 @@ func FuzzFrameReader(f *testing.F) {
 		fr := frameReader{r: c}
 		total := 0
 		for {
-			frames, cmd, err := fr.read(true, []byte("id"))
+			// Frames of 16 bytes and more after a signed part come as a tail.
+			frames, tail, cmd, err := fr.read(true, []byte("id"), 16, nil)
 			if err != nil {
 				return
+			}
+			if tail != nil {
+				if cmd || !afterSigned(frames) {
+					t.Fatalf("tail after %q (command %v)", frames, cmd)
+				}
+				rest, err := tail.Frames()
+				if err != nil {
+					return
+				}
+				frames = append(frames, rest...)
 			}
 			if cmd && len(frames) != 1 {
 				t.Fatalf("command with %d frames", len(frames))
