@@ -149,6 +149,7 @@ func New(opts Options) (*Controller, error) {
 
 	c.out = newOutbox()
 	c.out.notify = c.notifySock
+	c.out.engines.sock, c.out.clients.sock = c.engineSock, c.clientSock
 	c.hub = newHub(opts, codec, c.out)
 	return c, nil
 }
@@ -198,8 +199,8 @@ func (c *Controller) Run(ctx context.Context) error {
 	// Writers: one goroutine per socket sends, in queue order.
 	var writers sync.WaitGroup
 	writers.Add(2)
-	go func() { defer writers.Done(); c.out.writer(c.engineSock, c.out.engines, log) }()
-	go func() { defer writers.Done(); c.out.writer(c.clientSock, c.out.clients, log) }()
+	go func() { defer writers.Done(); c.out.writer(c.out.engines, log) }()
+	go func() { defer writers.Done(); c.out.writer(c.out.clients, log) }()
 	writersDone := make(chan struct{})
 	go func() { writers.Wait(); close(writersDone) }()
 

@@ -2,17 +2,18 @@ package controller
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/goparallel/goparallel/protocol/transport"
 )
 
-// outboxSize is how many messages may wait for each writer. A zmq4 ROUTER send
-// writes to the peer's TCP connection under a socket-wide lock, with no deadline:
-// a peer that stops reading stalls every send on that socket once its TCP buffers
-// fill. Writers take that risk off the readers, so engine heartbeats keep being
-// read (and engines are not declared dead) while a client is slow; the queue gives
-// the slow peer time to catch up before the controller pushes back.
+// outboxSize is how many messages may wait for each writer. The transport's
+// sockets queue per peer and a send waits only when that peer's queue is full
+// (a peer thousands of messages behind); the outbox takes such a wait off the
+// socket readers, so engine heartbeats keep being read (and engines are not
+// declared dead) while a client is slow, and gives the slow peer time to catch
+// up before the controller pushes back.
 const outboxSize = 1 << 14
 
 // streamFrom is the buffer size from which a forwarded message's buffers stream
@@ -20,20 +21,29 @@ const outboxSize = 1 << 14
 // (see transport.Tail). Smaller buffers cost less to store than to stream.
 const streamFrom = 1 << 20
 
-// outbox queues frames for the engine and client sockets. Each queue is drained by
-// one writer goroutine, which is the only sender on its socket, so messages leave
-// in the order they were queued.
+// outbox sends frames on the engine and client sockets. A message goes straight
+// into its peer's queue when that does not wait and nothing sent earlier is still
+// in the outbox; otherwise it joins a lane drained by one writer goroutine. Either
+// way messages leave in the order they were put.
 type outbox struct {
-	engines chan queued
-	clients chan queued
+	engines, clients *lane
 	// dead is closed when the controller gives up on its writers at shutdown, so
 	// no producer blocks on a queue nobody drains any more.
 	dead chan struct{}
 	// drain is closed to tell writers to send what is queued and return.
 	drain chan struct{}
-	// notify is the PUB socket for engine notifications, sent to directly: zmq4's
-	// PUB queues in memory and never blocks the sender.
+	// notify is the PUB socket for engine notifications, sent to directly: its
+	// per-subscriber queues drop rather than block.
 	notify *transport.Socket
+}
+
+// lane is the outbox of one socket.
+type lane struct {
+	sock *transport.Socket // nil until set; then sends may bypass ch
+	ch   chan queued
+	// pending counts messages put on ch and not yet handed to the socket; while
+	// any are, later messages queue behind them to keep the order.
+	pending atomic.Int64
 }
 
 // queued is one message for a writer; tail is the rest of a forwarded message
@@ -45,24 +55,31 @@ type queued struct {
 
 func newOutbox() *outbox {
 	return &outbox{
-		engines: make(chan queued, outboxSize),
-		clients: make(chan queued, outboxSize),
+		engines: &lane{ch: make(chan queued, outboxSize)},
+		clients: &lane{ch: make(chan queued, outboxSize)},
 		dead:    make(chan struct{}),
 		drain:   make(chan struct{}),
 	}
 }
 
-func (o *outbox) put(ch chan queued, m queued) {
+func (o *outbox) put(l *lane, m queued) {
 	if m.frames == nil {
 		m.tail.Discard()
 		return
 	}
+	// The direct path saves a goroutine hand-off per message: a round trip
+	// through the controller crosses the outbox twice.
+	if l.sock != nil && l.pending.Load() == 0 && l.sock.TrySendStream(m.frames, m.tail) {
+		return
+	}
+	l.pending.Add(1)
 	select {
-	case ch <- m:
+	case l.ch <- m:
 	default:
 		select {
-		case ch <- m:
+		case l.ch <- m:
 		case <-o.dead:
+			l.pending.Add(-1)
 			m.tail.Discard()
 		}
 	}
@@ -84,24 +101,25 @@ func (o *outbox) toClientStream(frames [][]byte, tail *transport.Tail) {
 	o.put(o.clients, queued{frames, tail})
 }
 
-// writer sends what is queued on ch until drain is closed, then what is left.
-// Send errors are logged and skipped: zmq4 drops messages to unknown peers
-// silently, and a peer that went away mid-send must not stop the controller.
-func (o *outbox) writer(sock *transport.Socket, ch chan queued, log *slog.Logger) {
+// writer sends what is queued on l until drain is closed, then what is left.
+// Send errors are logged and skipped: a message to a peer that went away is
+// dropped, as a ROUTER does, and must not stop the controller.
+func (o *outbox) writer(l *lane, log *slog.Logger) {
 	send := func(m queued) {
-		if err := sock.SendStream(m.frames, m.tail); err != nil {
-			log.Debug("controller: send failed", "endpoint", sock.Endpoint(), "err", err)
+		if err := l.sock.SendStream(m.frames, m.tail); err != nil {
+			log.Debug("controller: send failed", "endpoint", l.sock.Endpoint(), "err", err)
 		}
+		l.pending.Add(-1)
 	}
 	for {
 		select {
-		case f := <-ch:
-			send(f)
+		case m := <-l.ch:
+			send(m)
 		case <-o.drain:
 			for {
 				select {
-				case f := <-ch:
-					send(f)
+				case m := <-l.ch:
+					send(m)
 				default:
 					return
 				}

@@ -299,6 +299,14 @@ func (s *Socket) SendStream(frames [][]byte, tail *Tail) error {
 	return nil
 }
 
+// TrySendStream is SendStream on a ROUTER that never waits: it reports false,
+// having done nothing (the tail is untouched), when the peer's queue is full or
+// the socket is not one of goparallel's own ROUTERs. Otherwise the message is
+// queued, or dropped where SendStream would drop it or fail.
+func (s *Socket) TrySendStream(frames [][]byte, tail *Tail) bool {
+	return s.n != nil && s.n.trySend(frames, tail)
+}
+
 // RecvFrames returns the next multipart message as raw frames, unverified.
 func (s *Socket) RecvFrames() ([][]byte, error) {
 	for {

@@ -341,3 +341,42 @@ func TestStreamIfRefusesAMessage(t *testing.T) {
 	}
 	wantFrames(t, rest, [][]byte{big})
 }
+
+// TestTrySendStream: TrySendStream queues like SendStream, drops what a ROUTER
+// drops, and refuses without waiting, tail untouched, once a peer's queue is full.
+func TestTrySendStream(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	router, err := Listen(ctx, Router, "tcp://127.0.0.1:0", rawCodec(t), quietOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer router.Close()
+	dst := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(router.Port()), "DEALER", "dst")
+	for router.n.peerCount() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if !router.TrySendStream(frames("nobody", "x"), nil) {
+		t.Fatal("a message for an unknown peer was refused, not dropped")
+	}
+	if !router.TrySendStream(frames("dst", "first"), nil) {
+		t.Fatal("refused with an empty queue")
+	}
+	f, _ := readRawMessage(t, dst)
+	wantFrames(t, f, frames("first"))
+
+	// dst stops reading: a few large messages fill the connection, then
+	// small ones the queue.
+	big := pattern(4<<20, 9)
+	refused := false
+	for i := 0; i < 64+hwm && !refused; i++ {
+		body := []byte("small")
+		if i < 16 {
+			body = big
+		}
+		refused = !router.TrySendStream([][]byte{[]byte("dst"), body}, nil)
+	}
+	if !refused {
+		t.Fatal("a full queue never refused")
+	}
+}

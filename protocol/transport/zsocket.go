@@ -344,6 +344,47 @@ func (s *zsocket) send(frames [][]byte, tail *Tail) error {
 	}
 }
 
+// trySend is send for a ROUTER without waiting: false, with nothing done, when
+// the peer's queue is full or the socket is of another kind.
+func (s *zsocket) trySend(frames [][]byte, tail *Tail) bool {
+	if s.kind != Router {
+		return false
+	}
+	select {
+	case <-s.closing:
+		tail.Discard()
+		return true
+	default:
+	}
+	if len(frames) < 2 {
+		tail.Discard()
+		return true
+	}
+	s.mu.RLock()
+	p := s.byID[string(frames[0])]
+	s.mu.RUnlock()
+	if p == nil {
+		tail.Discard()
+		return true
+	}
+	select {
+	case p.out <- outgoing{frames: frames[1:], tail: tail}:
+		if tail != nil {
+			select {
+			case <-p.gone:
+				p.discardQueued()
+			default:
+			}
+		}
+		return true
+	case <-p.gone:
+		tail.Discard()
+		return true
+	default:
+		return false
+	}
+}
+
 // nextPeer picks the DEALER's next peer, waiting for a first one up to the send
 // timeout.
 func (s *zsocket) nextPeer() (*peer, error) {
