@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/goparallel/goparallel/engines/launcher"
 )
 
 // startForeground runs "goparallel ipcluster start" in the foreground as a
@@ -30,10 +32,21 @@ func startForeground(t *testing.T, id string) (*exec.Cmd, *State) {
 	return nil, nil
 }
 
+// waitGone waits until the cluster's processes have exited. A process that is
+// exiting has already lost its command line (so the state calls it gone) but is
+// not a zombie yet: wait for launcher.Alive too, which checkGone uses.
 func waitGone(t *testing.T, st *State) {
 	t.Helper()
+	anyAlive := func() bool {
+		for _, pid := range append([]int{st.ControllerPID}, st.EnginePIDs...) {
+			if launcher.Alive(pid) {
+				return true
+			}
+		}
+		return false
+	}
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && (st.AliveEngines() > 0 || st.Status() != StatusStale) {
+	for time.Now().Before(deadline) && (st.AliveEngines() > 0 || st.Status() != StatusStale || anyAlive()) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if n := st.AliveEngines(); n > 0 {
