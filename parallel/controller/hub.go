@@ -12,13 +12,14 @@ import (
 )
 
 // Lock order. There is one lock, hub.mu, guarding the registry, the pending tasks,
-// the balanced queue and the results store. While holding it, code may enqueue
-// frames on the outbox (a channel send, which blocks only when a writer has fallen
-// thousands of messages behind) so that the order of messages to a peer is the
-// order of the state changes that produced them: an engine gets its
-// registration_reply before any task, a client gets a task's output before the
-// error that says its engine died. The engine and client sockets' send mutexes
-// are taken only by the writer goroutines, never under hub.mu. The notify PUB
+// the balanced queue and the results store. While holding it, code may put
+// frames on the outbox (a send into the peer's queue that never waits, or else a
+// channel send, which blocks only when a writer has fallen thousands of messages
+// behind) so that the order of messages to a peer is the order of the state
+// changes that produced them: an engine gets its registration_reply before any
+// task, a client gets a task's output before the error that says its engine
+// died. Sends that may wait are made only by the writer goroutines, never under
+// hub.mu. The notify PUB
 // socket is sent to under hub.mu (hub.notify): the transport's PUB only appends
 // to per-subscriber queues there, so it never blocks. Controller.mu guards only Run/Close
 // bookkeeping and is never held with hub.mu.
