@@ -66,16 +66,35 @@ func (p *peer) queue(m outgoing, drop bool) error {
 		m.tail.Discard()
 		return err
 	}
-	if m.tail != nil {
-		select {
-		case <-p.gone:
-			// The writer may have left before this message was queued: nobody
-			// else would discard its tail.
-			p.discardQueued()
-		default:
-		}
-	}
+	p.settle(m)
 	return nil
+}
+
+// tryQueue is queue without waiting: false, with nothing done, when the queue
+// is full.
+func (p *peer) tryQueue(m outgoing) bool {
+	select {
+	case p.out <- m:
+		p.settle(m)
+	case <-p.gone:
+		m.tail.Discard()
+	default:
+		return false
+	}
+	return true
+}
+
+// settle follows up a message just queued: if the writer left in the meantime,
+// nobody else would discard its tail.
+func (p *peer) settle(m outgoing) {
+	if m.tail == nil {
+		return
+	}
+	select {
+	case <-p.gone:
+		p.discardQueued()
+	default:
+	}
 }
 
 func (p *peer) enqueue(m outgoing, drop bool) error {

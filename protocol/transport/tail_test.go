@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -27,6 +28,34 @@ func pattern(n int, seed byte) []byte {
 // delimiter, signature, four JSON frames, then buffers.
 func jupyterMessage(buffers ...[]byte) [][]byte {
 	return append(frames("<IDS|MSG>", "sig", "{}", "{}", "{}", "{}"), buffers...)
+}
+
+// listenRouter listens with a ROUTER on a free loopback port, closed at the end
+// of the test.
+func listenRouter(t *testing.T, ctx context.Context, opts Options) *Socket {
+	t.Helper()
+	s, err := Listen(ctx, Router, "tcp://127.0.0.1:0", rawCodec(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// rawDealer connects a hand-driven DEALER with the given identity to router and
+// waits until the router has it as a peer.
+func rawDealer(t *testing.T, router *Socket, identity string) net.Conn {
+	t.Helper()
+	c := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(router.Port()), "DEALER", identity)
+	for {
+		router.n.mu.RLock()
+		p := router.n.byID[identity]
+		router.n.mu.RUnlock()
+		if p != nil {
+			return c
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // forwarder is a ROUTER that streams (front) with one DEALER connected (src),
@@ -208,16 +237,9 @@ func TestTailStalledDestinationReleasesSource(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	front, src := listenDial(t, ctx, Router, Dealer, "tcp://127.0.0.1:0", streamOpts)
-	back, err := Listen(ctx, Router, "tcp://127.0.0.1:0", rawCodec(t), streamOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer back.Close()
-	dst := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(back.Port()), "DEALER", "dst")
+	back := listenRouter(t, ctx, streamOpts)
+	dst := rawDealer(t, back, "dst")
 	dst.SetDeadline(time.Time{})
-	for back.n.peerCount() == 0 {
-		time.Sleep(time.Millisecond)
-	}
 	// More than loopback's socket buffers hold, so the writer blocks.
 	msg := jupyterMessage(pattern(48<<20, 6), []byte("tail end"))
 	if err := src.SendFrames(msg); err != nil {
@@ -243,21 +265,10 @@ func TestTailStalledDestinationReleasesSource(t *testing.T) {
 func TestTailSourceLostMidFrame(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	front, err := Listen(ctx, Router, "tcp://127.0.0.1:0", rawCodec(t), streamOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer front.Close()
-	back, err := Listen(ctx, Router, "tcp://127.0.0.1:0", rawCodec(t), streamOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer back.Close()
-	dst := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(back.Port()), "DEALER", "dst")
-	for back.n.peerCount() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	src := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(front.Port()), "DEALER", "src")
+	front := listenRouter(t, ctx, streamOpts)
+	back := listenRouter(t, ctx, streamOpts)
+	dst := rawDealer(t, back, "dst")
+	src := rawDealer(t, front, "src")
 	var out []byte
 	for _, f := range jupyterMessage() {
 		out = append(out, rawFrame(flagMore, f)...)
@@ -283,25 +294,13 @@ func TestTailSourceLostMidFrame(t *testing.T) {
 	}
 
 	// Both sockets still serve.
-	dst2 := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(back.Port()), "DEALER", "dst2")
-	for {
-		if err := back.SendFrames(frames("dst2", "ok")); err != nil {
-			t.Fatal(err)
-		}
-		// The ROUTER knows dst2 once its handshake is through; until then
-		// messages for it are dropped, so send again until one arrives.
-		dst2.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		var hdr [2]byte
-		if _, err := io.ReadFull(dst2, hdr[:]); err == nil {
-			body := make([]byte, hdr[1])
-			dst2.SetReadDeadline(time.Now().Add(5 * time.Second))
-			if _, err := io.ReadFull(dst2, body); err != nil || string(body) != "ok" {
-				t.Fatalf("dst2 got %q, %v", body, err)
-			}
-			break
-		}
+	dst2 := rawDealer(t, back, "dst2")
+	if err := back.SendFrames(frames("dst2", "ok")); err != nil {
+		t.Fatal(err)
 	}
-	src2 := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(front.Port()), "DEALER", "src2")
+	got, _ := readRawMessage(t, dst2)
+	wantFrames(t, got, frames("ok"))
+	src2 := rawDealer(t, front, "src2")
 	if _, err := src2.Write(rawFrame(0, []byte("still here"))); err != nil {
 		t.Fatal(err)
 	}
@@ -347,15 +346,8 @@ func TestStreamIfRefusesAMessage(t *testing.T) {
 func TestTrySendStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	router, err := Listen(ctx, Router, "tcp://127.0.0.1:0", rawCodec(t), quietOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer router.Close()
-	dst := rawPeerAs(t, "127.0.0.1:"+strconv.Itoa(router.Port()), "DEALER", "dst")
-	for router.n.peerCount() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	router := listenRouter(t, ctx, quietOpts)
+	dst := rawDealer(t, router, "dst")
 	if !router.TrySendStream(frames("nobody", "x"), nil) {
 		t.Fatal("a message for an unknown peer was refused, not dropped")
 	}
@@ -366,10 +358,10 @@ func TestTrySendStream(t *testing.T) {
 	wantFrames(t, f, frames("first"))
 
 	// dst stops reading: a few large messages fill the connection, then
-	// small ones the queue.
+	// small ones the queue (hwm) and the writer's batch (up to maxBatch).
 	big := pattern(4<<20, 9)
 	refused := false
-	for i := 0; i < 64+hwm && !refused; i++ {
+	for i := 0; i < 16+hwm+2*maxBatch && !refused; i++ {
 		body := []byte("small")
 		if i < 16 {
 			body = big

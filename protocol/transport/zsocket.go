@@ -308,17 +308,9 @@ func (s *zsocket) send(frames [][]byte, tail *Tail) error {
 	}
 	switch s.kind {
 	case Router:
-		if len(frames) < 2 {
-			tail.Discard()
-			return fmt.Errorf("transport: ROUTER send: no routing identity")
-		}
-		s.mu.RLock()
-		p := s.byID[string(frames[0])]
-		s.mu.RUnlock()
+		p, err := s.routerPeer(frames, tail)
 		if p == nil {
-			// As a ROUTER does: a message for a peer that is gone is dropped.
-			tail.Discard()
-			return nil
+			return err
 		}
 		return p.queue(outgoing{frames: frames[1:], tail: tail}, false)
 	case Pub:
@@ -350,39 +342,31 @@ func (s *zsocket) trySend(frames [][]byte, tail *Tail) bool {
 	if s.kind != Router {
 		return false
 	}
+	p, _ := s.routerPeer(frames, tail)
+	return p == nil || p.tryQueue(outgoing{frames: frames[1:], tail: tail})
+}
+
+// routerPeer returns the peer a ROUTER message is for. A message that can go
+// nowhere has its tail discarded and gets a nil peer, with the error send
+// reports: none for an unknown peer, which a ROUTER drops silently.
+func (s *zsocket) routerPeer(frames [][]byte, tail *Tail) (*peer, error) {
 	select {
 	case <-s.closing:
 		tail.Discard()
-		return true
+		return nil, fmt.Errorf("transport: %s send: %w", s.kind, net.ErrClosed)
 	default:
 	}
 	if len(frames) < 2 {
 		tail.Discard()
-		return true
+		return nil, fmt.Errorf("transport: ROUTER send: no routing identity")
 	}
 	s.mu.RLock()
 	p := s.byID[string(frames[0])]
 	s.mu.RUnlock()
 	if p == nil {
 		tail.Discard()
-		return true
 	}
-	select {
-	case p.out <- outgoing{frames: frames[1:], tail: tail}:
-		if tail != nil {
-			select {
-			case <-p.gone:
-				p.discardQueued()
-			default:
-			}
-		}
-		return true
-	case <-p.gone:
-		tail.Discard()
-		return true
-	default:
-		return false
-	}
+	return p, nil
 }
 
 // nextPeer picks the DEALER's next peer, waiting for a first one up to the send
