@@ -147,9 +147,7 @@ func New(opts Options) (*Controller, error) {
 		}
 	}
 
-	c.out = newOutbox()
-	c.out.notify = c.notifySock
-	c.out.engines.sock, c.out.clients.sock = c.engineSock, c.clientSock
+	c.out = newOutbox(c.engineSock, c.clientSock, c.notifySock)
 	c.hub = newHub(opts, codec, c.out)
 	return c, nil
 }

@@ -23,8 +23,8 @@ type envelope struct {
 	header protocol.Header
 	// tail is the rest of a message whose large buffers are still on the
 	// sender's connection. Whoever routes the envelope hands it on with the
-	// frames, or reads it in (whole), and sets it to nil; the reader that
-	// received the message discards what is left.
+	// frames and sets it to nil; the handler that received the message
+	// discards what is left.
 	tail *transport.Tail
 }
 

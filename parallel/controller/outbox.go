@@ -39,7 +39,7 @@ type outbox struct {
 
 // lane is the outbox of one socket.
 type lane struct {
-	sock *transport.Socket // nil until set; then sends may bypass ch
+	sock *transport.Socket
 	ch   chan queued
 	// pending counts messages put on ch and not yet handed to the socket; while
 	// any are, later messages queue behind them to keep the order.
@@ -53,12 +53,13 @@ type queued struct {
 	tail   *transport.Tail
 }
 
-func newOutbox() *outbox {
+func newOutbox(engines, clients, notify *transport.Socket) *outbox {
 	return &outbox{
-		engines: &lane{ch: make(chan queued, outboxSize)},
-		clients: &lane{ch: make(chan queued, outboxSize)},
+		engines: &lane{sock: engines, ch: make(chan queued, outboxSize)},
+		clients: &lane{sock: clients, ch: make(chan queued, outboxSize)},
 		dead:    make(chan struct{}),
 		drain:   make(chan struct{}),
+		notify:  notify,
 	}
 }
 
@@ -69,7 +70,7 @@ func (o *outbox) put(l *lane, m queued) {
 	}
 	// The direct path saves a goroutine hand-off per message: a round trip
 	// through the controller crosses the outbox twice.
-	if l.sock != nil && l.pending.Load() == 0 && l.sock.TrySendStream(m.frames, m.tail) {
+	if l.pending.Load() == 0 && l.sock.TrySendStream(m.frames, m.tail) {
 		return
 	}
 	l.pending.Add(1)

@@ -22,9 +22,9 @@ var hubTypes = map[string]bool{
 // the client sent.
 //
 // A request to one engine streams its large buffers (tail) from the client's
-// connection to the engine's as they arrive; any other message with a tail is
-// read whole first, since it may be sent several times (a broadcast, a retried
-// task).
+// connection to the engine's as they arrive. Any other message comes whole (the
+// socket's StreamIf is clientStreams), since it may be sent several times (a
+// broadcast, a retried task). A tail not handed on is discarded.
 func (h *hub) handleClient(sock *transport.Socket, frames [][]byte, tail *transport.Tail) {
 	env, err := openEnvelope(h.codec, frames)
 	if err != nil {
@@ -33,7 +33,6 @@ func (h *hub) handleClient(sock *transport.Socket, frames [][]byte, tail *transp
 		return
 	}
 	env.tail = tail
-	// Runs after the deferred unlock below: discarding may read megabytes.
 	defer func() { env.tail.Discard() }()
 	if env.nids == 0 {
 		// A ROUTER always puts the peer's identity first; nothing to answer to.
@@ -50,18 +49,6 @@ func (h *hub) handleClient(sock *transport.Socket, frames [][]byte, tail *transp
 	case mdErr != nil:
 		h.refuse(env, ENameController, mdErr.Error())
 		return
-	}
-	if env.tail != nil && !streamable(md) {
-		// clientStreams keeps such messages whole; this is for sockets made
-		// without it.
-		rest, err := env.tail.Frames()
-		env.tail = nil
-		if err != nil {
-			// The client's connection broke mid-message: there is no request.
-			h.log.Debug("controller: incomplete client message", "type", msgType, "err", err)
-			return
-		}
-		env.frames = append(env.frames, rest...)
 	}
 	now := time.Now()
 	h.mu.Lock()
