@@ -104,7 +104,7 @@ func newConn(nc net.Conn, cfg *connConfig) *conn {
 	c := &conn{
 		Conn:      nc,
 		cfg:       cfg,
-		br:        bufio.NewReaderSize(nc, readBufferSize),
+		br:        bufio.NewReaderSize(readerOf(nc), readBufferSize),
 		rp:        newZMTPParser(),
 		wp:        newZMTPParser(),
 		maxCopied: maxCopied,

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/go-zeromq/zmq4"
 )
@@ -14,18 +16,27 @@ import (
 // A peer is one ZMTP connection of a native socket (see zsocket.go), after the
 // handshake: one goroutine reads its messages and one writes them.
 //
-// Senders never write to the connection themselves. They queue a message and
-// return; the writer takes everything queued and writes it with one writev. So a
-// send costs a channel operation instead of zmq4's goroutine and timer per
-// message, and under load many messages share a syscall.
+// Under load, senders queue a message and return; the writer takes everything
+// queued and writes it with one writev. So a send costs a channel operation
+// instead of zmq4's goroutine and timer per message, and many messages share a
+// syscall. A small message to an idle peer is written by its sender instead
+// (inline.go), which saves waking the writer.
 type peer struct {
 	s    *zsocket
-	nc   *conn    // our driver's connection: buffered reads with the frame limit
-	raw  net.Conn // the socket under nc, written directly once the handshake is over
-	id   []byte   // routing identity (ROUTER) as the peer announced it or as we made it
+	nc   *conn           // our driver's connection: buffered reads with the frame limit
+	raw  net.Conn        // the socket under nc, written directly once the handshake is over
+	rc   syscall.RawConn // raw's descriptor, for in-place writes; nil if it has none
+	id   []byte          // routing identity (ROUTER) as the peer announced it or as we made it
 	out  chan outgoing
 	gone chan struct{} // closed when the connection is dead
 	once sync.Once
+
+	// inflight counts messages queued, being written, or left as resume bytes;
+	// wmu is held while writing to raw; resume is what an in-place write could
+	// not write (see inline.go).
+	inflight atomic.Int64
+	wmu      sync.Mutex
+	resume   []byte
 
 	// topics are the subscriptions of a SUB peer of a PUB socket.
 	tmu    sync.RWMutex
@@ -38,6 +49,7 @@ type outgoing struct {
 	frames [][]byte
 	tail   *Tail
 	cmd    bool
+	wake   bool // no message: the writer has resume bytes to write
 }
 
 // maxBatch bounds the messages one writev carries, so one peer's backlog does not
@@ -61,6 +73,9 @@ func (p *peer) die() {
 // message when drop is set (PUB semantics) and otherwise waits up to the
 // socket's send timeout. A message that is not queued has its tail discarded.
 func (p *peer) queue(m outgoing, drop bool) error {
+	if p.writeNow(m) {
+		return nil
+	}
 	err := p.enqueue(m, drop)
 	if err != nil {
 		m.tail.Discard()
@@ -73,12 +88,18 @@ func (p *peer) queue(m outgoing, drop bool) error {
 // tryQueue is queue without waiting: false, with nothing done, when the queue
 // is full.
 func (p *peer) tryQueue(m outgoing) bool {
+	if p.writeNow(m) {
+		return true
+	}
+	p.inflight.Add(1)
 	select {
 	case p.out <- m:
 		p.settle(m)
 	case <-p.gone:
+		p.inflight.Add(-1)
 		m.tail.Discard()
 	default:
+		p.inflight.Add(-1)
 		return false
 	}
 	return true
@@ -97,29 +118,40 @@ func (p *peer) settle(m outgoing) {
 	}
 }
 
+// enqueue puts m on the queue, counting it in inflight while it is there.
 func (p *peer) enqueue(m outgoing, drop bool) error {
+	p.inflight.Add(1)
+	queued, err := p.put(m, drop)
+	if !queued {
+		p.inflight.Add(-1)
+	}
+	return err
+}
+
+// put is enqueue without the counting: queued reports whether m went in.
+func (p *peer) put(m outgoing, drop bool) (queued bool, err error) {
 	select {
 	case p.out <- m:
-		return nil
+		return true, nil
 	case <-p.gone:
-		return fmt.Errorf("transport: peer %s: %w", p.nc.RemoteAddr(), net.ErrClosed)
+		return false, fmt.Errorf("transport: peer %s: %w", p.nc.RemoteAddr(), net.ErrClosed)
 	default:
 	}
 	if drop {
 		p.s.dropped.Add(1)
-		return nil
+		return false, nil
 	}
 	t := p.s.timer()
 	defer t.Stop()
 	select {
 	case p.out <- m:
-		return nil
+		return true, nil
 	case <-p.gone:
-		return fmt.Errorf("transport: peer %s: %w", p.nc.RemoteAddr(), net.ErrClosed)
+		return false, fmt.Errorf("transport: peer %s: %w", p.nc.RemoteAddr(), net.ErrClosed)
 	case <-p.s.closing:
-		return fmt.Errorf("transport: %s send: %w", p.s.kind, net.ErrClosed)
+		return false, fmt.Errorf("transport: %s send: %w", p.s.kind, net.ErrClosed)
 	case <-t.C:
-		return fmt.Errorf("transport: %s send to %s: queue full for %v: %w", p.s.kind, p.nc.RemoteAddr(), p.s.sendTimeout, errSendTimeout)
+		return false, fmt.Errorf("transport: %s send to %s: queue full for %v: %w", p.s.kind, p.nc.RemoteAddr(), p.s.sendTimeout, errSendTimeout)
 	}
 }
 
@@ -167,11 +199,24 @@ func (p *peer) writeLoop() {
 				break drain
 			}
 		}
-		if err := p.writeBatch(&w, batch); err != nil {
+		p.wmu.Lock()
+		err := p.writeResume()
+		if err == nil {
+			err = p.writeBatch(&w, batch)
+		}
+		p.wmu.Unlock()
+		if err != nil {
 			p.s.log.Debug("write failed, dropping connection", "socket", p.s.kind.String(), "peer", p.nc.RemoteAddr().String(), "err", err)
 			p.die()
 			return
 		}
+		written := 0
+		for _, m := range batch {
+			if !m.wake {
+				written++
+			}
+		}
+		p.inflight.Add(-int64(written))
 		clear(batch)
 		batch = batch[:0]
 		if closing && len(p.out) == 0 {
