@@ -1,3 +1,5 @@
+//go:build unix
+
 package transport
 
 import (
@@ -26,12 +28,20 @@ type rawReader struct {
 
 // readerOf returns the fastest reader for nc: a rawReader if nc is a socket.
 func readerOf(nc net.Conn) io.Reader {
-	if sc, ok := nc.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			return rawReader{rc}
-		}
+	if rc := rawConnOf(nc); rc != nil {
+		return rawReader{rc}
 	}
 	return nc
+}
+
+// rawConnOf returns nc's descriptor for raw system calls, or nil.
+func rawConnOf(nc net.Conn) syscall.RawConn {
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			return rc
+		}
+	}
+	return nil
 }
 
 func (r rawReader) Read(b []byte) (int, error) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -207,9 +206,7 @@ func (s *zsocket) open(nc net.Conn, server bool) error {
 	}
 	_ = nc.SetDeadline(time.Time{})
 	p := &peer{s: s, nc: c, raw: nc, out: make(chan outgoing, hwm), gone: make(chan struct{}), topics: map[string]int{}}
-	if sc, ok := nc.(syscall.Conn); ok {
-		p.rc, _ = sc.SyscallConn()
-	}
+	p.rc = rawConnOf(nc)
 	if id := zc.Peer.Meta["Identity"]; id != "" {
 		p.id = []byte(id)
 	}
