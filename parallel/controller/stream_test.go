@@ -401,25 +401,7 @@ func TestStreamToVanishedEngineReleasesClient(t *testing.T) {
 	lost := c.sendBufs(protocol.MsgApplyRequest, direct(1), [][]byte{pattern(120, 4*mib)})
 	req := c.sendBufs(protocol.MsgApplyRequest, direct(0), [][]byte{pattern(121, 2*mib)})
 	e0.answer(e0.expect(req))
-	// The reply normally comes first, but the error may too if heartbeats are
-	// checked before the engine answers: match by parent.
-	for range 2 {
-		m := c.recv()
-		var ec errorContent
-		m.DecodeContent(&ec)
-		switch m.Parent.MsgID {
-		case req.Header.MsgID:
-			if ec.Status != protocol.ReplyOK {
-				t.Fatalf("reply to the served request: %s", m.Content)
-			}
-		case lost.Header.MsgID:
-			if ec.EName != ENameEngine {
-				t.Fatalf("reply to the lost request: %s", m.Content)
-			}
-		default:
-			t.Fatalf("got %s for %s", m.Header.MsgType, m.Parent.MsgID)
-		}
-	}
+	expectServedAndLost(t, c, req, lost)
 }
 
 // TestStreamConcurrentClients guards concurrent streams: three clients each send,
@@ -516,23 +498,7 @@ func TestStreamEngineClosedMidTransfer(t *testing.T) {
 	e1.close()
 	req := c.sendBufs(protocol.MsgApplyRequest, direct(0), [][]byte{pattern(131, 2*mib)})
 	e0.answer(e0.expect(req))
-	for range 2 {
-		m := c.recv()
-		var ec errorContent
-		m.DecodeContent(&ec)
-		switch m.Parent.MsgID {
-		case req.Header.MsgID:
-			if ec.Status != protocol.ReplyOK {
-				t.Fatalf("reply to the served request: %s", m.Content)
-			}
-		case lost.Header.MsgID:
-			if ec.EName != ENameEngine {
-				t.Fatalf("reply to the lost request: %s", m.Content)
-			}
-		default:
-			t.Fatalf("got %s for %s", m.Header.MsgType, m.Parent.MsgID)
-		}
-	}
+	expectServedAndLost(t, c, req, lost)
 }
 
 // TestStreamRejectedMessagesReleaseSenders guards the paths that drop a message
@@ -609,4 +575,28 @@ func TestStreamRejectedMessagesReleaseSenders(t *testing.T) {
 		t.Fatal("the dead engine's heartbeat was not answered: its connection is stuck")
 	}
 	c.nothing(30 * time.Millisecond)
+}
+
+// expectServedAndLost reads two replies from c: an ok one to served and an
+// engine error to lost. The ok reply normally comes first, but the error may
+// too if heartbeats are checked before the engine answers: match by parent.
+func expectServedAndLost(t *testing.T, c *fakeClient, served, lost *protocol.Message) {
+	t.Helper()
+	for range 2 {
+		m := c.recv()
+		var ec errorContent
+		m.DecodeContent(&ec)
+		switch m.Parent.MsgID {
+		case served.Header.MsgID:
+			if ec.Status != protocol.ReplyOK {
+				t.Fatalf("reply to the served request: %s", m.Content)
+			}
+		case lost.Header.MsgID:
+			if ec.EName != ENameEngine {
+				t.Fatalf("reply to the lost request: %s", m.Content)
+			}
+		default:
+			t.Fatalf("got %s for %s", m.Header.MsgType, m.Parent.MsgID)
+		}
+	}
 }
