@@ -56,12 +56,7 @@ func (p *peer) writeNow(m outgoing) bool {
 	bp := inlinePool.Get().(*[]byte)
 	b := (*bp)[:0]
 	for i, f := range m.frames {
-		var flags byte
-		if i < len(m.frames)-1 {
-			flags = flagMore
-		}
-		b = appendHeader(b, flags, uint64(len(f)))
-		b = append(b, f...)
+		b = append(appendHeader(b, m.flags(i), uint64(len(f))), f...)
 	}
 	p.wmu.Lock()
 	n, err := rawWrite(p.rc, b)

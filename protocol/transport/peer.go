@@ -52,6 +52,18 @@ type outgoing struct {
 	wake   bool // no message: the writer has resume bytes to write
 }
 
+// flags returns the ZMTP flags of frame i of m (without flagLong, which
+// appendHeader sets from the size).
+func (m outgoing) flags(i int) byte {
+	switch {
+	case m.cmd:
+		return flagCommand
+	case i < len(m.frames)-1 || m.tail != nil:
+		return flagMore
+	}
+	return 0
+}
+
 // maxBatch bounds the messages one writev carries, so one peer's backlog does not
 // hold the batch buffers forever.
 const maxBatch = 256
@@ -281,19 +293,7 @@ func (w *frameWriter) write(c net.Conn, batch []outgoing) error {
 	own, mark := w.own[:0], 0
 	for _, m := range batch {
 		for i, f := range m.frames {
-			var flags byte
-			if m.cmd {
-				flags |= flagCommand
-			} else if i < len(m.frames)-1 || m.tail != nil {
-				flags |= flagMore
-			}
-			if len(f) > 255 {
-				flags |= flagLong
-				own = append(own, flags)
-				own = binary.BigEndian.AppendUint64(own, uint64(len(f)))
-			} else {
-				own = append(own, flags, byte(len(f)))
-			}
+			own = appendHeader(own, m.flags(i), uint64(len(f)))
 			if len(f) <= smallBody {
 				own = append(own, f...)
 				continue
